@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * edge-dataplane: the shared context of the main lcore and the workers.
+ *
+ * Ownership: struct dp is built by the main lcore before the workers
+ * start and is read-only to them afterwards, except for the fields
+ * marked RCU (published with one atomic store, freed after
+ * rte_rcu_qsbr_synchronize) and each worker's own struct dp_worker.
+ */
+#ifndef EP_DP_H
+#define EP_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "dp_drop.h"
+#include "prof.h"
+
+extern int dp_logtype;
+#define DP_LOG(level, fmt, ...) \
+	rte_log(RTE_LOG_##level, dp_logtype, "edgeplane: " fmt "\n", ##__VA_ARGS__)
+
+#define DP_BURST 32
+#define DP_MAX_PORTS PROF_MAX_PORTS
+#define DP_MAX_WORKERS PROF_MAX_WORKERS
+#define DP_MAX_QUEUES 16          /* per port */
+#define DP_RING_SIZE 1024         /* handoff, slow-path and tx rings */
+#define DP_RETA_SIZE 128          /* software indirection table: hash -> worker */
+#define DP_NO_QUEUE UINT16_MAX
+
+struct dp_xdp;
+struct dp_neigh;
+
+/* Per-worker counters.  Written by their worker only; readers sum. */
+struct dp_wstats {
+	uint64_t rx;              /* packets received from NIC queues */
+	uint64_t tx;              /* packets handed to NIC queues */
+	uint64_t handoff_out;     /* sent to the flow's owner */
+	uint64_t handoff_in;      /* received from another worker */
+	uint64_t slowpath;        /* sent to the main lcore (learn, resolve) */
+	uint64_t punted;          /* sent to the kernel through the exception path */
+	uint64_t arp_replies;
+	uint64_t nd_replies;
+	uint64_t echo_replies;
+	uint64_t polls;           /* loop iterations */
+	uint64_t busy_polls;      /* iterations that found work */
+	uint64_t idle_sleeps;     /* backoff pauses taken while idle */
+	uint64_t port_rx[DP_MAX_PORTS];
+	uint64_t port_tx[DP_MAX_PORTS];
+	uint64_t drops[DP_DROP_MAX];
+} __rte_cache_aligned;
+
+struct dp_rxq {
+	uint16_t port;
+	uint16_t queue;
+};
+
+/* Transmit staging for one port; flushed at the end of each loop pass. */
+struct dp_txbuf {
+	uint16_t n;
+	struct rte_mbuf *pkts[DP_BURST];
+};
+
+struct dp_worker {
+	unsigned int id;
+	unsigned int lcore;
+	struct dp_rxq rxq[DP_MAX_PORTS * DP_MAX_QUEUES];
+	unsigned int n_rxq;
+	uint16_t txq[DP_MAX_PORTS];         /* our TX queue on each port or DP_NO_QUEUE */
+	struct rte_ring *in[DP_MAX_WORKERS + 1]; /* SPSC: from worker i; [n_workers] = from main */
+	struct rte_ring *to_main;          /* SPSC mbufs for the main lcore */
+	struct rte_ring *events;           /* SPSC struct dp_event for the main lcore */
+	struct dp_txbuf txb[DP_MAX_PORTS];
+	uint32_t idle_streak;
+	uint32_t sleep_us;
+	struct dp_wstats st;
+} __rte_cache_aligned;
+
+/* What a port owns.  Small: linear scans beat hashing at these sizes. */
+struct dp_local_port {
+	unsigned int n4, n6;
+	uint32_t v4[PROF_MAX_ADDRESSES];        /* network order */
+	uint32_t v4_mask[PROF_MAX_ADDRESSES];   /* network order, for on-link tests */
+	uint8_t v6[PROF_MAX_ADDRESSES][16];
+	uint8_t v6_len[PROF_MAX_ADDRESSES];
+	bool has_gw4, has_gw6;
+	uint32_t gw4;
+	uint8_t gw6[16];
+};
+
+/* RCU-published: the addresses every port owns. */
+struct dp_local {
+	struct dp_local_port port[DP_MAX_PORTS];
+};
+
+struct dp_port {
+	const struct prof_port *prof;
+	uint16_t port_id;
+	bool up;
+	struct rte_ether_addr mac;
+	uint16_t n_rxq, n_txq;
+	bool hw_rss;                        /* NIC spreads by client address itself */
+	uint16_t tx_worker;                 /* a worker with a TX queue here (for main's packets) */
+	int ifindex;                        /* xdp: the kernel interface */
+	struct dp_xdp *xdp;                 /* xdp mode */
+	/* pmd mode exception path */
+	bool has_tap;
+	uint16_t tap_port_id;
+	int tap_ifindex;
+	char tap_name[16];
+	uint16_t n_tapq;
+};
+
+/* Worker -> main lcore notifications (element of dp_worker.events). */
+enum dp_event_type { DP_EV_LEARN = 1 };
+struct dp_event {
+	uint8_t type;
+	uint8_t family;
+	uint16_t port;
+	uint8_t mac[6];
+	uint8_t pad[6];
+	uint8_t addr[16];
+};
+
+/* Flags carried in the mbuf dynamic field dp_meta. */
+#define DP_META_TX 0x1  /* ready to send on m->port */
+
+struct dp {
+	struct prof *prof;
+	struct rte_mempool *pool;
+	unsigned int n_workers;
+	struct dp_worker *workers[DP_MAX_WORKERS];
+	struct dp_port ports[DP_MAX_PORTS];
+	unsigned int n_ports;
+	uint16_t port_index[RTE_MAX_ETHPORTS]; /* DPDK port id -> index in ports[] */
+	uint8_t reta[DP_RETA_SIZE];          /* hash -> worker */
+	struct dp_local *local;              /* RCU */
+	struct rte_rcu_qsbr *qsbr;
+	struct dp_neigh *neigh;
+	int meta_off;                        /* dynfield offset of dp_meta */
+	int wake_fd;                         /* eventfd: workers wake the main lcore */
+	uint64_t main_drops[DP_DROP_MAX];    /* drops decided on the main lcore */
+	uint64_t main_tx;                    /* frames the main lcore queued for sending */
+	uint64_t exception_rx;               /* frames the kernel sent through a tap */
+	volatile bool stop;
+	uint64_t tsc_hz;
+};
+
+static inline uint32_t *
+dp_meta(const struct dp *dp, struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, dp->meta_off, uint32_t *);
+}
+
+/* dp_main.c: main lcore helpers used by other modules. */
+void dp_wake_main(struct dp *dp, struct rte_ring *r);
+/* Queue a packet for transmission on ports[pidx] through its TX worker. */
+int dp_main_tx(struct dp *dp, unsigned int pidx, struct rte_mbuf *m);
+
+/* dp_port.c */
+int dp_ports_open(struct dp *dp);
+int dp_ports_start(struct dp *dp);
+void dp_ports_close(struct dp *dp);
+int dp_local_build(struct dp *dp);
+
+/* dp_worker.c */
+int dp_workers_init(struct dp *dp);
+int dp_worker_main(void *arg);
+void dp_workers_free(struct dp *dp);
+struct dp_worker_arg {
+	struct dp *dp;
+	struct dp_worker *w;
+};
+
+/* dp_local.c: answering for owned addresses */
+struct pkt_info;
+/* Is this packet addressed to something ports[pidx] owns? */
+bool dp_local_for_us(const struct dp *dp, unsigned int pidx, const struct pkt_info *pi);
+/* Handle a packet for us; returns a dp_verdict. */
+uint32_t dp_local_input(struct dp *dp, struct dp_worker *w, unsigned int pidx,
+	struct rte_mbuf *m, const struct pkt_info *pi);
+/* Next hop towards dst out of ports[pidx]: dst itself when on-link, else the gateway. */
+int dp_route_nexthop(const struct dp *dp, unsigned int pidx, const struct pkt_addr *dst,
+	struct pkt_addr *nh);
+
+/* dp_exception.c */
+int dp_exception_open(struct dp *dp, struct dp_port *p, unsigned int pidx);
+int dp_exception_setup_kernel(struct dp *dp, struct dp_port *p);
+void dp_exception_poll(struct dp *dp);
+int dp_exception_fds(struct dp *dp, int *fds, unsigned int max);
+
+/* dp_telemetry.c */
+int dp_telemetry_register(struct dp *dp);
+void dp_stats_print(struct dp *dp, FILE *f);
+
+#endif /* EP_DP_H */

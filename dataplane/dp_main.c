@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * edge-dataplane --profile FILE [-- EAL arguments]
+ *
+ * The main lcore: loads the profile (a bad one exits 2 with the loader's
+ * file:line message before EAL starts), brings up EAL, ports and workers,
+ * then sleeps in epoll doing management -- learning next hops, resolving
+ * them, moving exception-path traffic, answering telemetry -- until
+ * SIGINT or SIGTERM, when it stops the workers, prints its counters and
+ * detaches everything it attached.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_pdump.h>
+
+#include "dp.h"
+#include "dp_eal_args.h"
+#include "dp_neigh.h"
+
+RTE_LOG_REGISTER(dp_logtype, edgeplane.dataplane, INFO);
+
+#define DP_EXIT_USAGE 2
+#define DP_TICK_MS 100
+#define DP_MBUF_CACHE 256
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: edge-dataplane --profile FILE [--check] [-- EAL arguments]\n"
+		"  --profile FILE  deployment profile (INI)\n"
+		"  --check         load and validate the profile, then exit\n"
+		"  EAL arguments after -- override those in [dataplane] eal =\n");
+}
+
+void
+dp_wake_main(struct dp *dp, struct rte_ring *r)
+{
+	uint64_t one = 1;
+
+	/* Only the enqueue that made the ring non-empty wakes the main
+	 * lcore; it drains until empty, so later ones need no syscall. */
+	if (rte_ring_count(r) == 1 && write(dp->wake_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+int
+dp_main_tx(struct dp *dp, unsigned int pidx, struct rte_mbuf *m)
+{
+	struct dp_worker *tw = dp->workers[dp->ports[pidx].tx_worker];
+
+	m->port = dp->ports[pidx].port_id;
+	*dp_meta(dp, m) = DP_META_TX;
+	if (rte_ring_sp_enqueue(tw->in[dp->n_workers], m) != 0) {
+		dp->main_drops[DP_DROP_TX_FULL]++;
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	dp->main_tx++;
+	return 0;
+}
+
+/* Learn events and held packets from every worker. */
+static void
+drain_workers(struct dp *dp)
+{
+	unsigned int i, k, n;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		struct dp_worker *w = dp->workers[i];
+		struct dp_event ev[DP_BURST];
+		struct rte_mbuf *pkts[DP_BURST];
+
+		do {
+			n = rte_ring_sc_dequeue_burst_elem(w->events, ev, sizeof(ev[0]), DP_BURST,
+				NULL);
+			for (k = 0; k < n; k++) {
+				struct pkt_addr a = {.family = ev[k].family};
+
+				if (ev[k].type != DP_EV_LEARN)
+					continue;
+				if (a.family == AF_INET)
+					memcpy(&a.v4, ev[k].addr, 4);
+				else
+					memcpy(a.v6, ev[k].addr, 16);
+				dp_neigh_learn(dp, ev[k].port, &a, ev[k].mac, false);
+			}
+		} while (n == DP_BURST);
+		do {
+			n = rte_ring_sc_dequeue_burst(w->to_main, (void **)pkts, DP_BURST, NULL);
+			for (k = 0; k < n; k++)
+				dp_neigh_hold(dp, pkts[k]);
+		} while (n == DP_BURST);
+	}
+}
+
+static int
+epoll_add(int ep, int fd)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.fd = fd};
+
+	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static int
+main_loop(struct dp *dp, int sfd)
+{
+	struct itimerspec its = {
+		.it_interval = {0, DP_TICK_MS * 1000000L},
+		.it_value = {0, DP_TICK_MS * 1000000L},
+	};
+	int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	int nlfd = dp_neigh_netlink_fd(dp);
+	int fds[DP_MAX_PORTS * DP_MAX_WORKERS];
+	int i, nfds;
+
+	if (tfd < 0 || ep < 0 || timerfd_settime(tfd, 0, &its, NULL) != 0) {
+		DP_LOG(ERR, "main loop: %s", strerror(errno));
+		return -errno;
+	}
+	epoll_add(ep, sfd);
+	epoll_add(ep, tfd);
+	epoll_add(ep, dp->wake_fd);
+	if (nlfd >= 0)
+		epoll_add(ep, nlfd);
+	nfds = dp_exception_fds(dp, fds, RTE_DIM(fds));
+	for (i = 0; i < nfds; i++)
+		epoll_add(ep, fds[i]);
+
+	while (!dp->stop) {
+		struct epoll_event evs[16];
+		int n = epoll_wait(ep, evs, RTE_DIM(evs), -1);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		for (i = 0; i < n; i++) {
+			int fd = evs[i].data.fd;
+			uint64_t v;
+
+			if (fd == sfd) {
+				struct signalfd_siginfo si;
+
+				if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
+					(si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM)) {
+					DP_LOG(INFO, "signal %u: stopping", si.ssi_signo);
+					__atomic_store_n(&dp->stop, true, __ATOMIC_RELEASE);
+				}
+			} else if (fd == tfd) {
+				if (read(tfd, &v, sizeof(v)) > 0)
+					dp_neigh_tick(dp);
+			} else if (fd == dp->wake_fd) {
+				if (read(dp->wake_fd, &v, sizeof(v)) < 0)
+					continue;
+			} else if (fd == nlfd) {
+				dp_neigh_netlink_input(dp);
+			}
+		}
+		drain_workers(dp);
+		dp_exception_poll(dp);
+	}
+	close(ep);
+	close(tfd);
+	return 0;
+}
+
+static int
+load_static_neighbors(struct dp *dp)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < dp->n_ports; i++) {
+		const struct prof_port *pp = dp->ports[i].prof;
+
+		for (k = 0; k < pp->n_neighbors; k++) {
+			int ret = dp_neigh_learn(dp, i, &pp->neighbors[k].addr, pp->neighbors[k].mac,
+				true);
+
+			if (ret < 0) {
+				DP_LOG(ERR, "%s:%u: neighbor: %s", dp->prof->file, pp->neighbors[k].line,
+					strerror(-ret));
+				return ret;
+			}
+		}
+	}
+	return 0;
+}
+
+static int
+setup(struct dp *dp)
+{
+	static const struct rte_mbuf_dynfield meta_desc = {
+		.name = "edgeplane_meta",
+		.size = sizeof(uint32_t),
+		.align = __alignof__(uint32_t),
+	};
+	unsigned int nb_mbufs;
+	size_t sz;
+	int ret;
+
+	dp->tsc_hz = rte_get_tsc_hz();
+	dp->meta_off = rte_mbuf_dynfield_register(&meta_desc);
+	if (dp->meta_off < 0)
+		return -rte_errno;
+	/* Every descriptor of every queue (taps included), every ring full,
+	 * the per-lcore caches, and slack for packets in flight. */
+	nb_mbufs = dp->prof->n_ports * DP_MAX_QUEUES * 2 * 1024 +
+		dp->prof->n_ports * dp->n_workers * 2 * 512 +
+		(dp->n_workers * (dp->n_workers + 2)) * DP_RING_SIZE +
+		(dp->n_workers + 1) * DP_MBUF_CACHE * 2 + 4096;
+	dp->pool = rte_pktmbuf_pool_create("ep_mbufs", nb_mbufs, DP_MBUF_CACHE, 0,
+		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+	if (dp->pool == NULL) {
+		DP_LOG(ERR, "cannot create %u mbufs: %s (more memory: -m or hugepages)", nb_mbufs,
+			rte_strerror(rte_errno));
+		return -rte_errno;
+	}
+	sz = rte_rcu_qsbr_get_memsize(dp->n_workers);
+	dp->qsbr = rte_zmalloc("ep_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (dp->qsbr == NULL || rte_rcu_qsbr_init(dp->qsbr, dp->n_workers) != 0)
+		return -ENOMEM;
+	dp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (dp->wake_fd < 0)
+		return -errno;
+	ret = dp_neigh_create(dp);
+	if (ret < 0)
+		return ret;
+	ret = dp_ports_open(dp);
+	if (ret < 0)
+		return ret;
+	ret = dp_local_build(dp);
+	if (ret < 0)
+		return ret;
+	ret = dp_workers_init(dp);
+	if (ret < 0)
+		return ret;
+	ret = dp_ports_start(dp);
+	if (ret < 0)
+		return ret;
+	ret = load_static_neighbors(dp);
+	if (ret < 0)
+		return ret;
+	if (dp_telemetry_register(dp) != 0)
+		DP_LOG(WARNING, "telemetry commands not registered");
+	/* Lets dpdk-dumpcap capture on our ports (needs hugepages). */
+	if (rte_pdump_init() != 0)
+		DP_LOG(WARNING, "pdump not available: %s", rte_strerror(rte_errno));
+	return 0;
+}
+
+static void
+teardown(struct dp *dp)
+{
+	rte_pdump_uninit();
+	dp_ports_close(dp);
+	dp_workers_free(dp);
+	dp_neigh_free(dp);
+	rte_free(dp->local);
+	rte_free(dp->qsbr);
+	rte_mempool_free(dp->pool);
+	if (dp->wake_fd >= 0)
+		close(dp->wake_fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"profile", required_argument, NULL, 'p'},
+		{"check", no_argument, NULL, 'c'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct dp_worker_arg wargs[DP_MAX_WORKERS];
+	struct dp dp = {.wake_fd = -1};
+	const char *profile = NULL;
+	char err[PROF_ERR_MAX];
+	struct dp_eal_args ea;
+	bool check = false;
+	sigset_t sigs;
+	unsigned int i;
+	int c, ret, sfd;
+
+	while ((c = getopt_long(argc, argv, "+p:ch", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			profile = optarg;
+			break;
+		case 'c':
+			check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return DP_EXIT_USAGE;
+		}
+	}
+	if (profile == NULL) {
+		fprintf(stderr, "edge-dataplane: --profile FILE is required\n");
+		usage(stderr);
+		return DP_EXIT_USAGE;
+	}
+	ret = prof_load(profile, &dp.prof, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "edge-dataplane: %s\n", err);
+		return DP_EXIT_USAGE;
+	}
+	if (dp.prof->n_ports == 0) {
+		fprintf(stderr, "edge-dataplane: %s: no [port NAME] section: nothing to run on\n",
+			profile);
+		prof_free(dp.prof);
+		return DP_EXIT_USAGE;
+	}
+	if (check) {
+		printf("%s: ok (%u ports, %u virtual services)\n", profile, dp.prof->n_ports,
+			dp.prof->n_services);
+		prof_free(dp.prof);
+		return 0;
+	}
+	dp.n_workers = dp.prof->dataplane.workers;
+
+	/* Signals go to the main lcore's signalfd; every thread EAL starts
+	 * inherits the mask, so none of them is interrupted. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+
+	ret = dp_eal_args_build(&ea, argv[0], dp.prof->dataplane.eal, argc - optind,
+		argv + optind, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "edge-dataplane: %s:%u: [dataplane] eal: %s\n", profile,
+			dp.prof->dataplane.line, err);
+		prof_free(dp.prof);
+		return DP_EXIT_USAGE;
+	}
+	ret = rte_eal_init(ea.argc, ea.argv);
+	if (ret < 0) {
+		fprintf(stderr, "edge-dataplane: EAL init failed: %s\n", rte_strerror(rte_errno));
+		dp_eal_args_free(&ea);
+		prof_free(dp.prof);
+		return 1;
+	}
+	ret = setup(&dp);
+	if (ret < 0) {
+		fprintf(stderr, "edge-dataplane: start-up failed (%s); see the messages above\n",
+			strerror(-ret));
+		__atomic_store_n(&dp.stop, true, __ATOMIC_RELEASE);
+		teardown(&dp);
+		rte_eal_cleanup();
+		dp_eal_args_free(&ea);
+		prof_free(dp.prof);
+		return 1;
+	}
+	for (i = 0; i < dp.n_workers; i++) {
+		wargs[i].dp = &dp;
+		wargs[i].w = dp.workers[i];
+		rte_eal_remote_launch(dp_worker_main, &wargs[i], dp.workers[i]->lcore);
+	}
+	DP_LOG(INFO, "running: %u port(s), %u worker(s), profile %s", dp.n_ports, dp.n_workers,
+		profile);
+
+	main_loop(&dp, sfd);
+
+	__atomic_store_n(&dp.stop, true, __ATOMIC_RELEASE);
+	rte_eal_mp_wait_lcore();
+	drain_workers(&dp);
+	dp_stats_print(&dp, stdout);
+	fflush(stdout);
+	teardown(&dp);
+	rte_eal_cleanup();
+	dp_eal_args_free(&ea);
+	prof_free(dp.prof);
+	close(sfd);
+	return 0;
+}

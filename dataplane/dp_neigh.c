@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Next-hop table: see dp_neigh.h for the concurrency rules.
+ *
+ * Keys are never deleted while workers run (an entry that goes away is
+ * marked invalid in place), so readers need no RCU for the key slots and
+ * the table stays bounded by DP_NEIGH_MAX.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_arp.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "dp.h"
+#include "dp_neigh.h"
+#include "dp_netlink.h"
+#include "pkt.h"
+#include "pkt_csum.h"
+
+#define MAC_VALID (1ULL << 63)
+
+struct neigh_key {
+	uint16_t pidx;
+	uint8_t family;
+	uint8_t pad;
+	uint8_t addr[16];
+};
+
+/* Main lcore only: packets waiting for this entry to resolve. */
+struct neigh_hold {
+	uint16_t n;
+	uint8_t tries;
+	uint64_t next_tsc;
+	struct rte_mbuf *pkts[DP_NEIGH_HOLD];
+};
+
+struct dp_neigh {
+	struct rte_hash *h;
+	uint64_t *mac;            /* [DP_NEIGH_MAX], MAC_VALID | mac48; atomic */
+	bool *is_static;
+	struct neigh_hold *hold;  /* main lcore only */
+	unsigned int held_total;
+	int nl_fd;
+	struct dp_neigh_stats st;
+};
+
+static void
+make_key(struct neigh_key *k, unsigned int pidx, const struct pkt_addr *a)
+{
+	memset(k, 0, sizeof(*k));
+	k->pidx = (uint16_t)pidx;
+	k->family = a->family;
+	if (a->family == AF_INET)
+		memcpy(k->addr, &a->v4, 4);
+	else
+		memcpy(k->addr, a->v6, 16);
+}
+
+static uint64_t
+mac_pack(const uint8_t mac[6])
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < 6; i++)
+		v |= (uint64_t)mac[i] << (8 * i);
+	return v | MAC_VALID;
+}
+
+int
+dp_neigh_create(struct dp *dp)
+{
+	struct rte_hash_parameters hp = {
+		.name = "ep_neigh",
+		.entries = DP_NEIGH_MAX,
+		.key_len = sizeof(struct neigh_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
+	};
+	struct dp_neigh *n = rte_zmalloc("ep_neigh", sizeof(*n), RTE_CACHE_LINE_SIZE);
+
+	if (n == NULL)
+		return -ENOMEM;
+	n->nl_fd = -1;
+	n->h = rte_hash_create(&hp);
+	n->mac = rte_zmalloc("ep_neigh_mac", sizeof(uint64_t) * DP_NEIGH_MAX, RTE_CACHE_LINE_SIZE);
+	n->is_static = rte_zmalloc("ep_neigh_static", sizeof(bool) * DP_NEIGH_MAX, 0);
+	n->hold = rte_zmalloc("ep_neigh_hold", sizeof(struct neigh_hold) * DP_NEIGH_MAX, 0);
+	dp->neigh = n;
+	if (n->h == NULL || n->mac == NULL || n->is_static == NULL || n->hold == NULL)
+		return -ENOMEM;
+	return 0;
+}
+
+void
+dp_neigh_free(struct dp *dp)
+{
+	struct dp_neigh *n = dp->neigh;
+	unsigned int i, j;
+
+	if (n == NULL)
+		return;
+	if (n->hold != NULL)
+		for (i = 0; i < DP_NEIGH_MAX; i++)
+			for (j = 0; j < n->hold[i].n; j++)
+				rte_pktmbuf_free(n->hold[i].pkts[j]);
+	if (n->nl_fd >= 0)
+		close(n->nl_fd);
+	rte_hash_free(n->h);
+	rte_free(n->mac);
+	rte_free(n->is_static);
+	rte_free(n->hold);
+	rte_free(n);
+	dp->neigh = NULL;
+}
+
+int
+dp_neigh_lookup(const struct dp_neigh *n, unsigned int pidx, const struct pkt_addr *a,
+	struct rte_ether_addr *mac)
+{
+	struct neigh_key k;
+	uint64_t v;
+	unsigned int i;
+	int pos;
+
+	make_key(&k, pidx, a);
+	pos = rte_hash_lookup(n->h, &k);
+	if (pos < 0)
+		return -ENOENT;
+	v = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
+	if (!(v & MAC_VALID))
+		return -ENOENT;
+	for (i = 0; i < 6; i++)
+		mac->addr_bytes[i] = (uint8_t)(v >> (8 * i));
+	return 0;
+}
+
+static void
+release_held(struct dp *dp, int pos, const uint8_t mac[6])
+{
+	struct neigh_hold *h = &dp->neigh->hold[pos];
+	unsigned int i;
+
+	for (i = 0; i < h->n; i++) {
+		struct rte_mbuf *m = h->pkts[i];
+		struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+
+		memcpy(eh->dst_addr.addr_bytes, mac, 6);
+		if (dp_main_tx(dp, dp->port_index[m->port], m) == 0)
+			dp->neigh->st.released++;
+	}
+	dp->neigh->held_total -= h->n;
+	h->n = 0;
+	h->tries = 0;
+}
+
+int
+dp_neigh_learn(struct dp *dp, unsigned int pidx, const struct pkt_addr *a, const uint8_t mac[6],
+	bool is_static)
+{
+	struct dp_neigh *n = dp->neigh;
+	struct neigh_key k;
+	int pos;
+
+	make_key(&k, pidx, a);
+	pos = rte_hash_lookup(n->h, &k);
+	if (pos >= 0 && n->is_static[pos] && !is_static)
+		return 0; /* configured entries win over what we hear */
+	if (pos < 0) {
+		pos = rte_hash_add_key(n->h, &k);
+		if (pos < 0)
+			return pos;
+		n->st.entries++;
+	}
+	n->is_static[pos] = is_static;
+	__atomic_store_n(&n->mac[pos], mac_pack(mac), __ATOMIC_RELEASE);
+	n->st.learned++;
+	release_held(dp, pos, mac);
+	return 0;
+}
+
+void
+dp_neigh_forget(struct dp *dp, unsigned int pidx, const struct pkt_addr *a)
+{
+	struct dp_neigh *n = dp->neigh;
+	struct neigh_key k;
+	int pos;
+
+	make_key(&k, pidx, a);
+	pos = rte_hash_lookup(n->h, &k);
+	if (pos >= 0 && !n->is_static[pos])
+		__atomic_store_n(&n->mac[pos], 0, __ATOMIC_RELEASE);
+}
+
+/* A source address of ours on the port, preferably in nh's subnet. */
+static int
+port_source(const struct dp *dp, unsigned int pidx, const struct pkt_addr *nh,
+	struct pkt_addr *src)
+{
+	const struct dp_local_port *lp = &dp->local->port[pidx];
+	unsigned int i;
+
+	src->family = nh->family;
+	if (nh->family == AF_INET) {
+		if (lp->n4 == 0)
+			return -EADDRNOTAVAIL;
+		src->v4 = lp->v4[0];
+		for (i = 0; i < lp->n4; i++)
+			if (((nh->v4 ^ lp->v4[i]) & lp->v4_mask[i]) == 0)
+				src->v4 = lp->v4[i];
+		return 0;
+	}
+	if (lp->n6 == 0)
+		return -EADDRNOTAVAIL;
+	memcpy(src->v6, lp->v6[0], 16);
+	return 0;
+}
+
+static struct rte_mbuf *
+build_arp_request(struct dp *dp, unsigned int pidx, const struct pkt_addr *src,
+	const struct pkt_addr *nh)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
+	struct rte_ether_hdr *eh;
+	struct rte_arp_hdr *ah;
+
+	if (m == NULL)
+		return NULL;
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eh) + sizeof(*ah));
+	ah = (struct rte_arp_hdr *)(eh + 1);
+	memset(&eh->dst_addr, 0xff, RTE_ETHER_ADDR_LEN);
+	rte_ether_addr_copy(&dp->ports[pidx].mac, &eh->src_addr);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	ah->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	ah->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	ah->arp_hlen = RTE_ETHER_ADDR_LEN;
+	ah->arp_plen = 4;
+	ah->arp_opcode = rte_cpu_to_be_16(RTE_ARP_OP_REQUEST);
+	rte_ether_addr_copy(&dp->ports[pidx].mac, &ah->arp_data.arp_sha);
+	ah->arp_data.arp_sip = src->v4;
+	memset(&ah->arp_data.arp_tha, 0, RTE_ETHER_ADDR_LEN);
+	ah->arp_data.arp_tip = nh->v4;
+	return m;
+}
+
+static struct rte_mbuf *
+build_ns(struct dp *dp, unsigned int pidx, const struct pkt_addr *src, const struct pkt_addr *nh)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
+	struct rte_ether_hdr *eh;
+	struct rte_ipv6_hdr *ip6;
+	uint8_t *icmp;
+	uint16_t c;
+
+	if (m == NULL)
+		return NULL;
+	eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, sizeof(*eh) + sizeof(*ip6) + 32);
+	ip6 = (struct rte_ipv6_hdr *)(eh + 1);
+	icmp = (uint8_t *)(ip6 + 1);
+	/* Solicited-node multicast group ff02::1:ffXX:XXXX and its MAC. */
+	eh->dst_addr.addr_bytes[0] = 0x33;
+	eh->dst_addr.addr_bytes[1] = 0x33;
+	eh->dst_addr.addr_bytes[2] = 0xff;
+	memcpy(&eh->dst_addr.addr_bytes[3], &nh->v6[13], 3);
+	rte_ether_addr_copy(&dp->ports[pidx].mac, &eh->src_addr);
+	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+	memset(ip6, 0, sizeof(*ip6));
+	ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+	ip6->payload_len = rte_cpu_to_be_16(32);
+	ip6->proto = IPPROTO_ICMPV6;
+	ip6->hop_limits = 255;
+	memcpy(ip6->src_addr, src->v6, 16);
+	ip6->dst_addr[0] = 0xff;
+	ip6->dst_addr[1] = 0x02;
+	ip6->dst_addr[11] = 0x01;
+	ip6->dst_addr[12] = 0xff;
+	memcpy(&ip6->dst_addr[13], &nh->v6[13], 3);
+	memset(icmp, 0, 32);
+	icmp[0] = 135; /* neighbour solicitation */
+	memcpy(icmp + 8, nh->v6, 16);
+	icmp[24] = 1;  /* source link-layer address option */
+	icmp[25] = 1;
+	memcpy(icmp + 26, dp->ports[pidx].mac.addr_bytes, 6);
+	c = pkt_l4_csum_v6(ip6->src_addr, ip6->dst_addr, IPPROTO_ICMPV6, icmp, 32, 2);
+	memcpy(icmp + 2, &c, 2);
+	return m;
+}
+
+static void
+solicit(struct dp *dp, unsigned int pidx, const struct pkt_addr *nh)
+{
+	struct dp_port *p = &dp->ports[pidx];
+	struct pkt_addr src;
+	struct rte_mbuf *m;
+
+	dp->neigh->st.requests++;
+	if (p->prof->mode == PROF_PORT_XDP) {
+		/* The kernel owns layer 2 here: let it resolve (managed entry)
+		 * and tell us over netlink. */
+		if (dp->neigh->nl_fd >= 0)
+			dp_nl_neigh_resolve(dp->neigh->nl_fd, p->ifindex, nh);
+		return;
+	}
+	if (port_source(dp, pidx, nh, &src) != 0)
+		return;
+	m = nh->family == AF_INET ? build_arp_request(dp, pidx, &src, nh) :
+				    build_ns(dp, pidx, &src, nh);
+	if (m != NULL)
+		dp_main_tx(dp, pidx, m);
+}
+
+static void
+hold_drop(struct dp *dp, struct rte_mbuf *m, unsigned int reason)
+{
+	dp->main_drops[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+void
+dp_neigh_hold(struct dp *dp, struct rte_mbuf *m)
+{
+	struct dp_neigh *n = dp->neigh;
+	unsigned int pidx = dp->port_index[m->port];
+	struct pkt_info pi;
+	struct pkt_addr nh;
+	struct rte_ether_addr mac;
+	struct neigh_key k;
+	struct neigh_hold *h;
+	int pos;
+
+	if (pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &pi) != 0 ||
+		(pi.l3 != PKT_L3_IPV4 && pi.l3 != PKT_L3_IPV6) ||
+		dp_route_nexthop(dp, pidx, &pi.dst, &nh) != 0) {
+		hold_drop(dp, m, DP_DROP_NO_ROUTE);
+		return;
+	}
+	/* It may have resolved while the packet was on its way here. */
+	if (dp_neigh_lookup(n, pidx, &nh, &mac) == 0) {
+		rte_ether_addr_copy(&mac, &rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr);
+		dp_main_tx(dp, pidx, m);
+		return;
+	}
+	make_key(&k, pidx, &nh);
+	pos = rte_hash_lookup(n->h, &k);
+	if (pos < 0) {
+		pos = rte_hash_add_key(n->h, &k);
+		if (pos < 0) {
+			hold_drop(dp, m, DP_DROP_NEIGH_QUEUE_FULL);
+			return;
+		}
+		n->st.entries++;
+	}
+	h = &n->hold[pos];
+	if (h->n == DP_NEIGH_HOLD || n->held_total >= DP_NEIGH_HOLD_TOTAL) {
+		n->st.hold_drops++;
+		hold_drop(dp, m, DP_DROP_NEIGH_QUEUE_FULL);
+		return;
+	}
+	h->pkts[h->n++] = m;
+	n->held_total++;
+	n->st.held++;
+	if (h->n == 1) {
+		h->tries = 1;
+		h->next_tsc = rte_get_tsc_cycles() + rte_get_tsc_hz() * DP_NEIGH_RETRY_MS / 1000;
+		solicit(dp, pidx, &nh);
+	}
+}
+
+void
+dp_neigh_tick(struct dp *dp)
+{
+	struct dp_neigh *n = dp->neigh;
+	uint64_t now = rte_get_tsc_cycles();
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+	int32_t pos;
+
+	if (n->held_total == 0)
+		return;
+	while ((pos = rte_hash_iterate(n->h, &key, &data, &iter)) >= 0) {
+		const struct neigh_key *k = key;
+		struct neigh_hold *h = &n->hold[pos];
+		struct pkt_addr nh = {.family = k->family};
+		unsigned int i;
+
+		if (h->n == 0 || now < h->next_tsc)
+			continue;
+		if (h->tries < DP_NEIGH_RETRIES) {
+			if (k->family == AF_INET)
+				memcpy(&nh.v4, k->addr, 4);
+			else
+				memcpy(nh.v6, k->addr, 16);
+			h->tries++;
+			h->next_tsc = now + rte_get_tsc_hz() * DP_NEIGH_RETRY_MS / 1000;
+			solicit(dp, k->pidx, &nh);
+			continue;
+		}
+		for (i = 0; i < h->n; i++)
+			hold_drop(dp, h->pkts[i], DP_DROP_NEIGH_UNRESOLVED);
+		n->st.unresolved += h->n;
+		n->held_total -= h->n;
+		h->n = 0;
+		h->tries = 0;
+	}
+}
+
+static void
+on_netlink(void *arg, int ifindex, const struct pkt_addr *addr, const uint8_t mac[6],
+	int reachable)
+{
+	struct dp *dp = arg;
+	unsigned int i;
+
+	for (i = 0; i < dp->n_ports; i++) {
+		if (dp->ports[i].prof->mode != PROF_PORT_XDP || dp->ports[i].ifindex != ifindex)
+			continue;
+		if (reachable && mac != NULL)
+			dp_neigh_learn(dp, i, addr, mac, false);
+		else
+			dp_neigh_forget(dp, i, addr);
+	}
+}
+
+int
+dp_neigh_netlink_fd(struct dp *dp)
+{
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < dp->n_ports; i++)
+		if (dp->ports[i].prof->mode == PROF_PORT_XDP)
+			break;
+	if (i == dp->n_ports)
+		return -1;
+	fd = dp_nl_neigh_open();
+	if (fd < 0) {
+		DP_LOG(WARNING, "netlink neighbour socket: %s", strerror(-fd));
+		return -1;
+	}
+	dp->neigh->nl_fd = fd;
+	dp_nl_neigh_dump(fd);
+	return fd;
+}
+
+void
+dp_neigh_netlink_input(struct dp *dp)
+{
+	if (dp->neigh->nl_fd >= 0)
+		dp_nl_neigh_recv(dp->neigh->nl_fd, on_netlink, dp);
+}
+
+void
+dp_neigh_get_stats(const struct dp *dp, struct dp_neigh_stats *st)
+{
+	*st = dp->neigh->st;
+}

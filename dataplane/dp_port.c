@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ports: turning `[port NAME]` sections into started DPDK ports.
+ *
+ * pmd mode: `device =` is a PCI address (probed if EAL has not already)
+ * or a full vdev spec ("net_pcap0,rx_pcap=in.pcap"), created after EAL
+ * init so the profile alone describes the box.  xdp mode: the interface
+ * is opened with net_af_xdp on the given queues, with Edgeplane's own XDP
+ * program; a stale Edgeplane program is replaced first and anybody
+ * else's is refused.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus_vdev.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#include "dp.h"
+#include "dp_netlink.h"
+#include "dp_xdp.h"
+
+#define DP_RX_DESC 1024
+#define DP_TX_DESC 1024
+
+/* "0000:3b:00.0" or "3b:00.0" */
+static bool
+is_pci_addr(const char *s)
+{
+	unsigned int dom, bus, dev, fn;
+	char tail;
+
+	return sscanf(s, "%x:%x:%x.%x%c", &dom, &bus, &dev, &fn, &tail) == 4 ||
+		sscanf(s, "%x:%x.%x%c", &bus, &dev, &fn, &tail) == 3;
+}
+
+/* Number of receive queues the kernel interface has (xdp: "all"). */
+static unsigned int
+netdev_rx_queues(const char *ifname)
+{
+	char path[128];
+	struct dirent *de;
+	unsigned int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/queues", ifname);
+	d = opendir(path);
+	if (d == NULL)
+		return 1;
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, "rx-", 3) == 0)
+			n++;
+	closedir(d);
+	return n == 0 ? 1 : n;
+}
+
+static int
+open_pmd(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
+{
+	const char *dev = p->prof->device;
+	char name[RTE_DEV_NAME_MAX_LEN];
+	const char *comma;
+	int ret;
+
+	if (is_pci_addr(dev)) {
+		if (rte_eth_dev_get_port_by_name(dev, &p->port_id) == 0)
+			return 0;
+		ret = rte_dev_probe(dev);
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot probe PCI device %s: %s (bound to vfio-pci?)",
+				dev, rte_strerror(-ret));
+			return ret;
+		}
+		snprintf(name, sizeof(name), "%s", dev);
+	} else {
+		comma = strchr(dev, ',');
+		snprintf(name, sizeof(name), "%.*s",
+			(int)(comma != NULL ? (size_t)(comma - dev) : strlen(dev)), dev);
+		ret = rte_vdev_init(name, comma != NULL ? comma + 1 : "");
+		if (ret < 0) {
+			snprintf(err, errlen, "cannot create device '%s': %s", dev,
+				rte_strerror(-ret));
+			return ret;
+		}
+	}
+	if (rte_eth_dev_get_port_by_name(name, &p->port_id) != 0) {
+		snprintf(err, errlen, "device '%s' is not an ethernet port", name);
+		return -ENODEV;
+	}
+	(void)dp;
+	return 0;
+}
+
+static int
+open_xdp(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
+{
+	const struct prof_port *pp = p->prof;
+	char name[RTE_DEV_NAME_MAX_LEN], args[512];
+	unsigned int first, count, i;
+	int ret;
+
+	ret = dp_xdp_prepare(pp->device, err, errlen);
+	if (ret < 0)
+		return ret;
+	if (ret == 1)
+		DP_LOG(WARNING, "port %s: replaced a stale Edgeplane XDP program on %s", pp->name,
+			pp->device);
+	p->ifindex = (int)if_nametoindex(pp->device);
+	/* Addresses the dataplane owns must not also be the kernel's: two
+	 * stacks answering for one address is a silent disaster. */
+	for (i = 0; i < pp->n_addresses; i++) {
+		char a[PKT_ADDR_STRLEN];
+
+		if (dp_nl_addr_present(p->ifindex, &pp->addresses[i].addr) == 1) {
+			snprintf(err, errlen,
+				"address %s is configured in the kernel on %s; in xdp mode `address =` "
+				"lines belong to the dataplane (ip addr del %s/%u dev %s)",
+				pkt_addr_format(&pp->addresses[i].addr, a, sizeof(a)), pp->device, a,
+				pp->addresses[i].len, pp->device);
+			return -EADDRINUSE;
+		}
+	}
+	if (pp->queues_set) {
+		first = pp->queue_first;
+		count = (unsigned int)(pp->queue_last - pp->queue_first + 1);
+	} else {
+		first = 0;
+		count = netdev_rx_queues(pp->device);
+	}
+	if (count > DP_MAX_QUEUES)
+		count = DP_MAX_QUEUES;
+	snprintf(name, sizeof(name), "net_af_xdp_%s", pp->name);
+	/* busy_budget=0: preferred busy polling needs sysctls a test box
+	 * does not have; the workers poll anyway. */
+	snprintf(args, sizeof(args), "iface=%s,start_queue=%u,queue_count=%u,xdp_prog=%s,busy_budget=0",
+		pp->device, first, count, dp_xdp_prog_path());
+	ret = rte_vdev_init(name, args);
+	if (ret < 0) {
+		snprintf(err, errlen, "cannot open %s with net_af_xdp (%s): %s", pp->device, args,
+			rte_strerror(-ret));
+		return ret;
+	}
+	if (rte_eth_dev_get_port_by_name(name, &p->port_id) != 0) {
+		snprintf(err, errlen, "net_af_xdp port for %s not found", pp->device);
+		return -ENODEV;
+	}
+	(void)dp;
+	return 0;
+}
+
+static unsigned int
+min3(unsigned int a, unsigned int b, unsigned int c)
+{
+	unsigned int m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+static int
+configure(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
+{
+	struct rte_eth_conf conf;
+	struct rte_eth_dev_info info;
+	uint16_t nrx = DP_RX_DESC, ntx = DP_TX_DESC, q;
+	int ret;
+
+	ret = rte_eth_dev_info_get(p->port_id, &info);
+	if (ret != 0) {
+		snprintf(err, errlen, "dev_info: %s", rte_strerror(-ret));
+		return ret;
+	}
+	p->n_rxq = (uint16_t)min3(dp->n_workers, info.max_rx_queues, DP_MAX_QUEUES);
+	p->n_txq = (uint16_t)min3(dp->n_workers, info.max_tx_queues, DP_MAX_QUEUES);
+	if (p->prof->mode == PROF_PORT_XDP) {
+		/* AF_XDP pairs each RX queue with its TX queue, and every
+		 * queue given to us must be polled. */
+		p->n_rxq = (uint16_t)min3(info.max_rx_queues, info.max_tx_queues, DP_MAX_QUEUES);
+		p->n_txq = p->n_rxq;
+	}
+	memset(&conf, 0, sizeof(conf));
+	ret = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &conf);
+	if (ret != 0) {
+		snprintf(err, errlen, "configure %u rx / %u tx queues: %s", p->n_rxq, p->n_txq,
+			rte_strerror(-ret));
+		return ret;
+	}
+	rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrx, &ntx);
+	for (q = 0; q < p->n_rxq; q++) {
+		ret = rte_eth_rx_queue_setup(p->port_id, q, nrx, rte_eth_dev_socket_id(p->port_id),
+			NULL, dp->pool);
+		if (ret != 0) {
+			snprintf(err, errlen, "rx queue %u: %s", q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	for (q = 0; q < p->n_txq; q++) {
+		ret = rte_eth_tx_queue_setup(p->port_id, q, ntx, rte_eth_dev_socket_id(p->port_id),
+			NULL);
+		if (ret != 0) {
+			snprintf(err, errlen, "tx queue %u: %s", q, rte_strerror(-ret));
+			return ret;
+		}
+	}
+	rte_eth_macaddr_get(p->port_id, &p->mac);
+	return 0;
+}
+
+int
+dp_ports_open(struct dp *dp)
+{
+	char err[512];
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < RTE_MAX_ETHPORTS; i++)
+		dp->port_index[i] = UINT16_MAX;
+	for (i = 0; i < dp->prof->n_ports; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		p->prof = &dp->prof->ports[i];
+		err[0] = '\0';
+		if (p->prof->mode == PROF_PORT_XDP)
+			ret = open_xdp(dp, p, err, sizeof(err));
+		else
+			ret = open_pmd(dp, p, err, sizeof(err));
+		if (ret == 0)
+			ret = configure(dp, p, err, sizeof(err));
+		if (ret < 0) {
+			DP_LOG(ERR, "%s:%u: [port %s] %s", dp->prof->file, p->prof->line,
+				p->prof->name, err);
+			return ret;
+		}
+		dp->port_index[p->port_id] = (uint16_t)i;
+		dp->n_ports = i + 1;
+		if (p->prof->mode == PROF_PORT_PMD) {
+			ret = dp_exception_open(dp, p, i);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+int
+dp_ports_start(struct dp *dp)
+{
+	char err[512], mac[RTE_ETHER_ADDR_FMT_SIZE];
+	unsigned int i, a;
+	int ret;
+
+	for (i = 0; i < dp->n_ports; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		ret = rte_eth_dev_start(p->port_id);
+		if (ret != 0) {
+			DP_LOG(ERR, "[port %s] start: %s", p->prof->name, rte_strerror(-ret));
+			return ret;
+		}
+		p->up = true;
+		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+		DP_LOG(INFO, "port %s: %s %s, mac %s, %u rx / %u tx queues", p->prof->name,
+			prof_port_mode_name(p->prof->mode), p->prof->device, mac, p->n_rxq,
+			p->n_txq);
+		if (p->prof->mode == PROF_PORT_XDP) {
+			ret = dp_xdp_open(p->prof->device, &p->xdp, err, sizeof(err));
+			if (ret < 0) {
+				DP_LOG(ERR, "[port %s] %s", p->prof->name, err);
+				return ret;
+			}
+			for (a = 0; a < p->prof->n_addresses; a++) {
+				ret = dp_xdp_local_add(p->xdp, &p->prof->addresses[a].addr);
+				if (ret < 0) {
+					DP_LOG(ERR, "[port %s] XDP address map: %s", p->prof->name,
+						strerror(-ret));
+					return ret;
+				}
+			}
+		} else if (p->has_tap) {
+			ret = dp_exception_setup_kernel(dp, p);
+			if (ret < 0)
+				return ret;
+		}
+	}
+	return 0;
+}
+
+void
+dp_ports_close(struct dp *dp)
+{
+	unsigned int i;
+
+	for (i = 0; i < dp->n_ports; i++) {
+		struct dp_port *p = &dp->ports[i];
+
+		if (p->xdp != NULL) {
+			dp_xdp_close(p->xdp);
+			p->xdp = NULL;
+		}
+		if (p->up)
+			rte_eth_dev_stop(p->port_id);
+		rte_eth_dev_close(p->port_id);
+		if (p->has_tap) {
+			rte_eth_dev_stop(p->tap_port_id);
+			rte_eth_dev_close(p->tap_port_id);
+		}
+		/* The PMD detaches its program on close; make sure, since a
+		 * stale program would steer traffic into a dead socket. */
+		if (p->prof->mode == PROF_PORT_XDP)
+			dp_xdp_detach(p->prof->device);
+		p->up = false;
+	}
+}
+
+static struct dp_local *
+local_from_profile(const struct dp *dp)
+{
+	struct dp_local *l = rte_zmalloc("ep_local", sizeof(*l), RTE_CACHE_LINE_SIZE);
+	unsigned int i, a;
+
+	if (l == NULL)
+		return NULL;
+	for (i = 0; i < dp->n_ports; i++) {
+		const struct prof_port *pp = dp->ports[i].prof;
+		struct dp_local_port *lp = &l->port[i];
+
+		for (a = 0; a < pp->n_addresses; a++) {
+			const struct prof_cidr *c = &pp->addresses[a];
+
+			if (c->addr.family == AF_INET) {
+				lp->v4[lp->n4] = c->addr.v4;
+				lp->v4_mask[lp->n4] = c->len == 0 ? 0 :
+					rte_cpu_to_be_32(~0u << (32 - c->len));
+				lp->n4++;
+			} else {
+				memcpy(lp->v6[lp->n6], c->addr.v6, 16);
+				lp->v6_len[lp->n6] = c->len;
+				lp->n6++;
+			}
+		}
+		lp->has_gw4 = pp->has_gateway;
+		lp->gw4 = pp->gateway.v4;
+		lp->has_gw6 = pp->has_gateway6;
+		memcpy(lp->gw6, pp->gateway6.v6, 16);
+	}
+	return l;
+}
+
+/* Build the owned-address table and publish it (RCU: the old one is
+ * freed only after every worker has passed a quiescent point). */
+int
+dp_local_build(struct dp *dp)
+{
+	struct dp_local *l = local_from_profile(dp), *old;
+
+	if (l == NULL)
+		return -ENOMEM;
+	old = __atomic_exchange_n(&dp->local, l, __ATOMIC_RELEASE);
+	if (old != NULL) {
+		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+		rte_free(old);
+	}
+	return 0;
+}

@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Counters: per-worker counters summed on read, exported as DPDK
+ * telemetry commands under /edgeplane/ (dpdk-telemetry.py shows them)
+ * and printed on exit.  Readers run in the telemetry thread; they only
+ * load 64-bit counters that their workers store, so a read is at worst
+ * a packet or two behind.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_telemetry.h>
+
+#include "dp.h"
+#include "dp_neigh.h"
+#include "dp_xdp.h"
+
+static struct dp *tel_dp; /* telemetry callbacks take no user argument */
+
+static const char *const drop_names[DP_DROP_PARSE_BASE] = {
+#define DP_X_NAME(e, s) [DP_DROP_##e] = s,
+	DP_DROP_REASONS(DP_X_NAME)
+#undef DP_X_NAME
+};
+
+static const char *const parse_drop_names[PKT_E_MAX] = {
+	[PKT_OK] = "parse_ok",
+#define DP_X_PNAME(e, s) [PKT_E_##e] = "parse_" s,
+	PKT_PARSE_ERRORS(DP_X_PNAME)
+#undef DP_X_PNAME
+};
+
+static const char *const xdp_stat_names[EDGE_XDP_STAT_MAX] = {
+#define DP_X_XNAME(e, s) [EDGE_XDP_STAT_##e] = s,
+	EDGE_XDP_STATS(DP_X_XNAME)
+#undef DP_X_XNAME
+};
+
+const char *
+dp_drop_name(unsigned int reason)
+{
+	if (reason < DP_DROP_PARSE_BASE)
+		return drop_names[reason];
+	if (reason < DP_DROP_MAX)
+		return parse_drop_names[reason - DP_DROP_PARSE_BASE];
+	return "?";
+}
+
+/* Worker counter fields, by name, for the sums and the per-worker arrays. */
+#define DP_WSTATS(X)                                                                 \
+	X(rx) X(tx) X(handoff_out) X(handoff_in) X(slowpath) X(punted) X(arp_replies) \
+	X(nd_replies) X(echo_replies) X(polls) X(busy_polls) X(idle_sleeps)
+
+struct totals {
+#define DP_X_FIELD(f) uint64_t f;
+	DP_WSTATS(DP_X_FIELD)
+#undef DP_X_FIELD
+	uint64_t drops[DP_DROP_MAX];
+	uint64_t drops_total;
+};
+
+static void
+sum(const struct dp *dp, struct totals *t)
+{
+	unsigned int i, r;
+
+	memset(t, 0, sizeof(*t));
+	for (i = 0; i < dp->n_workers; i++) {
+		const struct dp_wstats *s = &dp->workers[i]->st;
+
+#define DP_X_SUM(f) t->f += s->f;
+		DP_WSTATS(DP_X_SUM)
+#undef DP_X_SUM
+		for (r = 0; r < DP_DROP_MAX; r++)
+			t->drops[r] += s->drops[r];
+	}
+	for (r = 0; r < DP_DROP_MAX; r++) {
+		t->drops[r] += dp->main_drops[r];
+		t->drops_total += t->drops[r];
+	}
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct totals t;
+
+	sum(tel_dp, &t);
+	rte_tel_data_start_dict(d);
+#define DP_X_ADD(f) rte_tel_data_add_dict_u64(d, #f, t.f);
+	DP_WSTATS(DP_X_ADD)
+#undef DP_X_ADD
+	rte_tel_data_add_dict_u64(d, "drops", t.drops_total);
+	rte_tel_data_add_dict_u64(d, "main_tx", tel_dp->main_tx);
+	rte_tel_data_add_dict_u64(d, "exception_rx", tel_dp->exception_rx);
+	rte_tel_data_add_dict_u64(d, "workers", tel_dp->n_workers);
+	rte_tel_data_add_dict_u64(d, "ports", tel_dp->n_ports);
+	return 0;
+}
+
+static int
+tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct totals t;
+	unsigned int r;
+
+	sum(tel_dp, &t);
+	rte_tel_data_start_dict(d);
+	for (r = 0; r < DP_DROP_MAX; r++)
+		if (r != DP_DROP_PARSE_BASE + PKT_OK)
+			rte_tel_data_add_dict_u64(d, dp_drop_name(r), t.drops[r]);
+	return 0;
+}
+
+static int
+tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct dp *dp = tel_dp;
+	struct rte_tel_data *a;
+	unsigned int i;
+
+	rte_tel_data_start_dict(d);
+	/* One array per counter, indexed by worker id (nested dicts are not
+	 * supported by this DPDK's telemetry). */
+#define DP_X_ARR(f)                                                                  \
+	a = rte_tel_data_alloc();                                                    \
+	if (a != NULL) {                                                             \
+		rte_tel_data_start_array(a, RTE_TEL_U64_VAL);                        \
+		for (i = 0; i < dp->n_workers; i++)                                  \
+			rte_tel_data_add_array_u64(a, dp->workers[i]->st.f);         \
+		rte_tel_data_add_dict_container(d, #f, a, 0);                        \
+	}
+	DP_WSTATS(DP_X_ARR)
+#undef DP_X_ARR
+	a = rte_tel_data_alloc();
+	if (a != NULL) {
+		rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+		for (i = 0; i < dp->n_workers; i++) {
+			uint64_t n = 0;
+			unsigned int r;
+
+			for (r = 0; r < DP_DROP_MAX; r++)
+				n += dp->workers[i]->st.drops[r];
+			rte_tel_data_add_array_u64(a, n);
+		}
+		rte_tel_data_add_dict_container(d, "drops", a, 0);
+	}
+	return 0;
+}
+
+static void
+port_sums(const struct dp *dp, unsigned int p, uint64_t *rx, uint64_t *tx)
+{
+	unsigned int i;
+
+	*rx = *tx = 0;
+	for (i = 0; i < dp->n_workers; i++) {
+		*rx += dp->workers[i]->st.port_rx[p];
+		*tx += dp->workers[i]->st.port_tx[p];
+	}
+}
+
+static int
+tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct dp *dp = tel_dp;
+	struct rte_tel_data *names = rte_tel_data_alloc(), *rx = rte_tel_data_alloc(),
+			    *tx = rte_tel_data_alloc();
+	unsigned int p;
+
+	rte_tel_data_start_dict(d);
+	if (names == NULL || rx == NULL || tx == NULL) {
+		rte_tel_data_free(names);
+		rte_tel_data_free(rx);
+		rte_tel_data_free(tx);
+		return -ENOMEM;
+	}
+	rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+	rte_tel_data_start_array(rx, RTE_TEL_U64_VAL);
+	rte_tel_data_start_array(tx, RTE_TEL_U64_VAL);
+	for (p = 0; p < dp->n_ports; p++) {
+		uint64_t r, t;
+
+		port_sums(dp, p, &r, &t);
+		rte_tel_data_add_array_string(names, dp->ports[p].prof->name);
+		rte_tel_data_add_array_u64(rx, r);
+		rte_tel_data_add_array_u64(tx, t);
+	}
+	rte_tel_data_add_dict_container(d, "name", names, 0);
+	rte_tel_data_add_dict_container(d, "rx", rx, 0);
+	rte_tel_data_add_dict_container(d, "tx", tx, 0);
+	return 0;
+}
+
+/* /edgeplane/port,NAME: one port's counters, its NIC's and its XDP program's. */
+static int
+tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct dp *dp = tel_dp;
+	const struct dp_port *p = NULL;
+	struct rte_eth_stats es;
+	char mac[RTE_ETHER_ADDR_FMT_SIZE];
+	uint64_t rx, tx;
+	unsigned int i;
+
+	for (i = 0; params != NULL && i < dp->n_ports; i++)
+		if (strcmp(dp->ports[i].prof->name, params) == 0)
+			p = &dp->ports[i];
+	if (p == NULL)
+		return -EINVAL;
+	port_sums(dp, (unsigned int)(p - dp->ports), &rx, &tx);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "name", p->prof->name);
+	rte_tel_data_add_dict_string(d, "mode", prof_port_mode_name(p->prof->mode));
+	rte_tel_data_add_dict_string(d, "device", p->prof->device);
+	rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+	rte_tel_data_add_dict_string(d, "mac", mac);
+	rte_tel_data_add_dict_u64(d, "port_id", p->port_id);
+	rte_tel_data_add_dict_u64(d, "rx_queues", p->n_rxq);
+	rte_tel_data_add_dict_u64(d, "tx_queues", p->n_txq);
+	rte_tel_data_add_dict_u64(d, "rx", rx);
+	rte_tel_data_add_dict_u64(d, "tx", tx);
+	if (rte_eth_stats_get(p->port_id, &es) == 0) {
+		rte_tel_data_add_dict_u64(d, "nic_ipackets", es.ipackets);
+		rte_tel_data_add_dict_u64(d, "nic_opackets", es.opackets);
+		rte_tel_data_add_dict_u64(d, "nic_imissed", es.imissed);
+		rte_tel_data_add_dict_u64(d, "nic_ierrors", es.ierrors);
+		rte_tel_data_add_dict_u64(d, "nic_oerrors", es.oerrors);
+		rte_tel_data_add_dict_u64(d, "nic_rx_nombuf", es.rx_nombuf);
+	}
+	if (p->has_tap)
+		rte_tel_data_add_dict_string(d, "exception_tap", p->tap_name);
+	if (p->xdp != NULL) {
+		uint64_t xs[EDGE_XDP_STAT_MAX];
+
+		if (dp_xdp_stats(p->xdp, xs) == 0)
+			for (i = 0; i < EDGE_XDP_STAT_MAX; i++) {
+				char k[64];
+
+				snprintf(k, sizeof(k), "xdp_%s", xdp_stat_names[i]);
+				rte_tel_data_add_dict_u64(d, k, xs[i]);
+			}
+	}
+	return 0;
+}
+
+static int
+tel_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct dp_neigh_stats st;
+
+	dp_neigh_get_stats(tel_dp, &st);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "entries", st.entries);
+	rte_tel_data_add_dict_u64(d, "learned", st.learned);
+	rte_tel_data_add_dict_u64(d, "requests", st.requests);
+	rte_tel_data_add_dict_u64(d, "held", st.held);
+	rte_tel_data_add_dict_u64(d, "released", st.released);
+	rte_tel_data_add_dict_u64(d, "hold_drops", st.hold_drops);
+	rte_tel_data_add_dict_u64(d, "unresolved", st.unresolved);
+	return 0;
+}
+
+int
+dp_telemetry_register(struct dp *dp)
+{
+	int ret = 0;
+
+	tel_dp = dp;
+	ret |= rte_telemetry_register_cmd("/edgeplane/stats", tel_stats,
+		"Dataplane totals. Takes no parameters");
+	ret |= rte_telemetry_register_cmd("/edgeplane/drops", tel_drops,
+		"Dropped packets by reason. Takes no parameters");
+	ret |= rte_telemetry_register_cmd("/edgeplane/workers", tel_workers,
+		"Per-worker counters, one array per counter. Takes no parameters");
+	ret |= rte_telemetry_register_cmd("/edgeplane/ports", tel_ports,
+		"Port names and packet counts. Takes no parameters");
+	ret |= rte_telemetry_register_cmd("/edgeplane/port", tel_port,
+		"One port's counters. Parameters: port name");
+	ret |= rte_telemetry_register_cmd("/edgeplane/neigh", tel_neigh,
+		"Next-hop table counters. Takes no parameters");
+	return ret == 0 ? 0 : -EINVAL;
+}
+
+void
+dp_stats_print(struct dp *dp, FILE *f)
+{
+	struct totals t;
+	unsigned int i, r;
+
+	sum(dp, &t);
+	fprintf(f, "edge-dataplane counters\n");
+	fprintf(f, "  %-14s %14s %14s\n", "port", "rx", "tx");
+	for (i = 0; i < dp->n_ports; i++) {
+		uint64_t rx, tx;
+
+		port_sums(dp, i, &rx, &tx);
+		fprintf(f, "  %-14s %14" PRIu64 " %14" PRIu64 "\n", dp->ports[i].prof->name, rx, tx);
+	}
+	fprintf(f, "  %-8s %12s %12s %12s %12s %12s\n", "worker", "rx", "tx", "handoff_out",
+		"handoff_in", "idle_sleeps");
+	for (i = 0; i < dp->n_workers; i++) {
+		const struct dp_wstats *s = &dp->workers[i]->st;
+
+		fprintf(f, "  %-8u %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
+			" %12" PRIu64 "\n", i, s->rx, s->tx, s->handoff_out, s->handoff_in,
+			s->idle_sleeps);
+	}
+	fprintf(f, "  replies: arp %" PRIu64 ", nd %" PRIu64 ", echo %" PRIu64
+		"; to kernel %" PRIu64 ", from kernel %" PRIu64 "\n",
+		t.arp_replies, t.nd_replies, t.echo_replies, t.punted, dp->exception_rx);
+	fprintf(f, "  drops: %" PRIu64 "\n", t.drops_total);
+	for (r = 0; r < DP_DROP_MAX; r++)
+		if (t.drops[r] != 0)
+			fprintf(f, "    %-28s %12" PRIu64 "\n", dp_drop_name(r), t.drops[r]);
+	for (i = 0; i < dp->n_ports; i++) {
+		uint64_t xs[EDGE_XDP_STAT_MAX];
+
+		if (dp->ports[i].xdp == NULL || dp_xdp_stats(dp->ports[i].xdp, xs) != 0)
+			continue;
+		fprintf(f, "  xdp %s:", dp->ports[i].prof->name);
+		for (r = 0; r < EDGE_XDP_STAT_MAX; r++)
+			fprintf(f, " %s %" PRIu64, xdp_stat_names[r], xs[r]);
+		fputc('\n', f);
+	}
+}
