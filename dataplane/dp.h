@@ -171,6 +171,9 @@ void dp_ports_close(struct dp *dp);
 int dp_local_build(struct dp *dp);
 
 /* dp_worker.c */
+struct pkt_info;
+uint32_t dp_classify(const struct dp *dp, unsigned int wid, unsigned int pidx,
+	const struct rte_mbuf *m, struct pkt_info *pi, bool handed);
 int dp_workers_init(struct dp *dp);
 int dp_worker_main(void *arg);
 void dp_workers_free(struct dp *dp);

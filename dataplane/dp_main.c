@@ -33,8 +33,6 @@
 #include "dp_eal_args.h"
 #include "dp_neigh.h"
 
-RTE_LOG_REGISTER(dp_logtype, edgeplane.dataplane, INFO);
-
 #define DP_EXIT_USAGE 2
 #define DP_TICK_MS 100
 #define DP_MBUF_CACHE 256
@@ -47,33 +45,6 @@ usage(FILE *f)
 		"  --profile FILE  deployment profile (INI)\n"
 		"  --check         load and validate the profile, then exit\n"
 		"  EAL arguments after -- override those in [dataplane] eal =\n");
-}
-
-void
-dp_wake_main(struct dp *dp, struct rte_ring *r)
-{
-	uint64_t one = 1;
-
-	/* Only the enqueue that made the ring non-empty wakes the main
-	 * lcore; it drains until empty, so later ones need no syscall. */
-	if (rte_ring_count(r) == 1 && write(dp->wake_fd, &one, sizeof(one)) < 0)
-		return;
-}
-
-int
-dp_main_tx(struct dp *dp, unsigned int pidx, struct rte_mbuf *m)
-{
-	struct dp_worker *tw = dp->workers[dp->ports[pidx].tx_worker];
-
-	m->port = dp->ports[pidx].port_id;
-	*dp_meta(dp, m) = DP_META_TX;
-	if (rte_ring_sp_enqueue(tw->in[dp->n_workers], m) != 0) {
-		dp->main_drops[DP_DROP_TX_FULL]++;
-		rte_pktmbuf_free(m);
-		return -ENOBUFS;
-	}
-	dp->main_tx++;
-	return 0;
 }
 
 /* Learn events and held packets from every worker. */

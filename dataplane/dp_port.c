@@ -139,9 +139,10 @@ open_xdp(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 	 * does not have; the workers poll anyway. */
 	snprintf(args, sizeof(args), "iface=%s,start_queue=%u,queue_count=%u,xdp_prog=%s,busy_budget=0",
 		pp->device, first, count, dp_xdp_prog_path());
+	DP_LOG(INFO, "port %s: %s %s", pp->name, name, args);
 	ret = rte_vdev_init(name, args);
 	if (ret < 0) {
-		snprintf(err, errlen, "cannot open %s with net_af_xdp (%s): %s", pp->device, args,
+		snprintf(err, errlen, "cannot open %s with net_af_xdp: %s", pp->device,
 			rte_strerror(-ret));
 		return ret;
 	}

@@ -14,6 +14,8 @@ enum dp_verdict_kind {
 	DP_V_PUNT,     /* arg: index of the port whose exception path takes it */
 	DP_V_MAIN,     /* the main lcore finishes it (next hop unresolved) */
 	DP_V_DONE,     /* consumed (e.g. an ARP reply learned from): free, not a drop */
+	DP_V_HANDOFF,  /* arg: the worker that owns the flow */
+	DP_V_LOCAL,    /* for an address we own: dp_local_input acts on it */
 };
 
 #define DP_VERDICT(kind, arg) (((uint32_t)(kind) << 24) | ((uint32_t)(arg) & 0xffffff))

@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_ethdev.h>
@@ -24,6 +25,8 @@
 #include "dp.h"
 #include "dp_verdict.h"
 #include "pkt.h"
+
+RTE_LOG_REGISTER(dp_logtype, edgeplane.dataplane, INFO);
 
 #define DP_IDLE_SPIN 256u      /* empty passes before the first pause */
 #define DP_IDLE_MAX_SLEEP_US 1000u
@@ -126,49 +129,57 @@ l2_ours(const struct dp_port *p, const struct rte_mbuf *m)
 		rte_is_same_ether_addr(&eh->dst_addr, &p->mac);
 }
 
+/*
+ * Classify: everything decided before a packet is touched.  Pure (no
+ * side effects), so the benchmark measures it on a fixed burst.  Returns
+ * DP_V_DROP(reason), DP_V_HANDOFF(owner) or DP_V_LOCAL.
+ */
+uint32_t
+dp_classify(const struct dp *dp, unsigned int wid, unsigned int pidx, const struct rte_mbuf *m,
+	struct pkt_info *pi, bool handed)
+{
+	int err;
+
+	err = pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), pi);
+	if (unlikely(err != PKT_OK))
+		return DP_DROP_V(dp_drop_parse(err));
+	if (unlikely(!l2_ours(&dp->ports[pidx], m)))
+		return DP_DROP_V(DP_DROP_L2_NOT_OURS);
+	if (unlikely(pi->l3 == PKT_L3_NONE))
+		return DP_DROP_V(DP_DROP_UNKNOWN_ETHERTYPE);
+	/* Cheap rejects before ownership, so a flood of foreign traffic
+	 * is not bounced between cores. */
+	if (!dp_local_for_us(dp, pidx, pi))
+		return DP_DROP_V(pi->l3 == PKT_L3_ARP ? DP_DROP_ARP_NOT_OURS : DP_DROP_NOT_LOCAL);
+	if (!handed && dp->n_workers > 1) {
+		unsigned int owner = owner_of(dp, pi);
+
+		if (owner != wid)
+			return DP_VERDICT(DP_V_HANDOFF, owner);
+	}
+	return DP_VERDICT(DP_V_LOCAL, 0);
+}
+
 static void
 process_one(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
 	bool handed)
 {
 	struct pkt_info pi;
 	uint32_t v;
-	int err;
 
-	err = pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m), &pi);
-	if (unlikely(err != PKT_OK)) {
-		drop(w, m, dp_drop_parse(err));
+	v = dp_classify(dp, w->id, pidx, m, &pi, handed);
+	if (DP_VERDICT_KIND(v) == DP_V_HANDOFF) {
+		m->port = dp->ports[pidx].port_id;
+		*dp_meta(dp, m) = 0;
+		if (rte_ring_sp_enqueue(dp->workers[DP_VERDICT_ARG(v)]->in[w->id], m) != 0)
+			drop(w, m, DP_DROP_HANDOFF_FULL);
+		else
+			w->st.handoff_out++;
 		return;
 	}
-	if (unlikely(!l2_ours(&dp->ports[pidx], m))) {
-		drop(w, m, DP_DROP_L2_NOT_OURS);
-		return;
-	}
-	if (unlikely(pi.l3 == PKT_L3_NONE)) {
-		drop(w, m, DP_DROP_UNKNOWN_ETHERTYPE);
-		return;
-	}
-	if (!handed && dp->n_workers > 1) {
-		unsigned int owner = owner_of(dp, &pi);
+	if (DP_VERDICT_KIND(v) == DP_V_LOCAL)
+		v = dp_local_input(dp, w, pidx, m, &pi);
 
-		if (owner != w->id) {
-			/* Cheap rejects first, so a flood of foreign traffic
-			 * is not bounced between cores. */
-			if (!dp_local_for_us(dp, pidx, &pi)) {
-				drop(w, m, pi.l3 == PKT_L3_ARP ? DP_DROP_ARP_NOT_OURS :
-								  DP_DROP_NOT_LOCAL);
-				return;
-			}
-			m->port = dp->ports[pidx].port_id;
-			*dp_meta(dp, m) = 0;
-			if (rte_ring_sp_enqueue(dp->workers[owner]->in[w->id], m) != 0)
-				drop(w, m, DP_DROP_HANDOFF_FULL);
-			else
-				w->st.handoff_out++;
-			return;
-		}
-	}
-
-	v = dp_local_input(dp, w, pidx, m, &pi);
 	switch (DP_VERDICT_KIND(v)) {
 	case DP_V_TX:
 		tx_stage(dp, w, DP_VERDICT_ARG(v), m);
@@ -301,6 +312,33 @@ dp_worker_main(void *arg)
 		tx_flush(dp, w, i);
 	rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
 	rte_rcu_qsbr_thread_unregister(dp->qsbr, w->id);
+	return 0;
+}
+
+void
+dp_wake_main(struct dp *dp, struct rte_ring *r)
+{
+	uint64_t one = 1;
+
+	/* Only the enqueue that made the ring non-empty wakes the main
+	 * lcore; it drains until empty, so later ones need no syscall. */
+	if (rte_ring_count(r) == 1 && write(dp->wake_fd, &one, sizeof(one)) < 0)
+		return;
+}
+
+int
+dp_main_tx(struct dp *dp, unsigned int pidx, struct rte_mbuf *m)
+{
+	struct dp_worker *tw = dp->workers[dp->ports[pidx].tx_worker];
+
+	m->port = dp->ports[pidx].port_id;
+	*dp_meta(dp, m) = DP_META_TX;
+	if (rte_ring_sp_enqueue(tw->in[dp->n_workers], m) != 0) {
+		dp->main_drops[DP_DROP_TX_FULL]++;
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	dp->main_tx++;
 	return 0;
 }
 

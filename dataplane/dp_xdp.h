@@ -37,13 +37,29 @@ int dp_xdp_open(const char *ifname, struct dp_xdp **out, char *err, size_t errle
 int dp_xdp_local_add(struct dp_xdp *x, const struct pkt_addr *a);
 int dp_xdp_local_del(struct dp_xdp *x, const struct pkt_addr *a);
 
+/*
+ * The same for any EDGE_XDP_ADDR_* flag (an address stays in the map
+ * while it has a flag): set adds flags; clear removes them, -ENOENT if
+ * none of them was set.  0 or negative errno.
+ */
+int dp_xdp_addr_set(struct dp_xdp *x, const struct pkt_addr *a, uint32_t flags);
+int dp_xdp_addr_clear(struct dp_xdp *x, const struct pkt_addr *a, uint32_t flags);
+
+/* IPv4 source prefixes whose packets the program drops (-EAFNOSUPPORT for IPv6). */
+int dp_xdp_deny_add(struct dp_xdp *x, const struct pkt_addr *prefix, unsigned int len);
+int dp_xdp_deny_del(struct dp_xdp *x, const struct pkt_addr *prefix, unsigned int len);
+
 /* Sum of the per-CPU counters, indexed by enum edge_xdp_stat. */
 int dp_xdp_stats(struct dp_xdp *x, uint64_t out[EDGE_XDP_STAT_MAX]);
 
 /* Close map fds (does not detach). */
 void dp_xdp_close(struct dp_xdp *x);
 
-/* Detach an Edgeplane program from ifname if one is attached (shutdown safety net). */
+/*
+ * Detach an Edgeplane program from ifname if one is attached (shutdown
+ * safety net); other programs are left alone.  1 if it detached one, 0 if
+ * there was none, negative errno.
+ */
 int dp_xdp_detach(const char *ifname);
 
 #endif /* EP_DP_XDP_H */
