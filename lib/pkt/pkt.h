@@ -83,7 +83,8 @@ enum pkt_l3 {
 struct pkt_info {
 	uint16_t l3_off;      /* after Ethernet and VLAN tags */
 	uint16_t l4_off;      /* after IPv4 options / IPv6 extension headers */
-	uint16_t payload_off; /* after the L4 header (TCP options included) */
+	uint16_t payload_off; /* after the L4 header (TCP options included);
+	                         = l4_off when no L4 header was parsed */
 	uint16_t l3_end;      /* end of the IP datagram per its length field
 	                         (<= frame length; Ethernet padding excluded) */
 	uint16_t ether_type;  /* innermost, host byte order */
@@ -106,7 +107,8 @@ struct pkt_info {
 /*
  * Parse a frame of `len` bytes.  Returns PKT_OK or a positive
  * enum pkt_parse_err.  On error the fields filled so far are valid
- * (l3 tells how far it got) and the rest are zero.
+ * (l3 tells how far it got) and the rest are zero.  Only the first
+ * 65535 bytes are looked at (offsets are 16-bit).
  */
 int pkt_parse(const uint8_t *frame, uint32_t len, struct pkt_info *pi);
 

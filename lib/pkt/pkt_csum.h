@@ -12,7 +12,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* One's complement sum of buf added to sum (not folded, not inverted). */
+/*
+ * One's complement sum of buf added to sum (not folded, not inverted).
+ * Any alignment.  When a span is summed in pieces, every piece but the
+ * last must have an even length.
+ */
 uint32_t pkt_csum_add(uint32_t sum, const void *buf, size_t len);
 
 /* Fold a 32-bit accumulator to 16 bits (not inverted). */
@@ -31,15 +35,20 @@ uint32_t pkt_pseudo_v6(const uint8_t src[16], const uint8_t dst[16], uint8_t pro
 
 /*
  * Full TCP/UDP/ICMPv6 checksum over the L4 segment with its checksum
- * field treated as 0.  For UDP over IPv4 a computed 0 is returned as
- * 0xffff (RFC 768).  csum_off is the checksum field's offset in l4.
+ * field treated as 0.  For UDP a computed 0 is returned as 0xffff
+ * (RFC 768; RFC 8200 section 8.1 for IPv6).  csum_off is the checksum
+ * field's offset in l4.
  */
 uint16_t pkt_l4_csum_v4(uint32_t src, uint32_t dst, uint8_t proto, const void *l4,
 	uint16_t l4_len, uint16_t csum_off);
 uint16_t pkt_l4_csum_v6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
 	const void *l4, uint32_t l4_len, uint16_t csum_off);
 
-/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for a 16-bit and a 32-bit field. */
+/*
+ * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for a 16-bit and a 32-bit field.
+ * For UDP the caller stores a result of 0 as 0xffff, and leaves a received
+ * 0 (IPv4: no checksum) alone.
+ */
 uint16_t pkt_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val);
 uint16_t pkt_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
 /* For an IPv6 address (or any 16-byte field) replaced in a covered area. */
