@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,6 +150,55 @@ main_loop(struct dp *dp, int sfd)
 	close(ep);
 	close(tfd);
 	return 0;
+}
+
+/* Effective capability set from /proc (no libcap dependency). */
+static uint64_t
+effective_caps(void)
+{
+	char line[256];
+	uint64_t caps = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %" SCNx64, &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+/*
+ * Say what is missing before EAL fails in some obscure way: taps and
+ * netlink need CAP_NET_ADMIN; XDP needs CAP_BPF (or CAP_SYS_ADMIN) and
+ * AF_XDP sockets CAP_NET_RAW.
+ */
+static int
+check_privileges(const struct prof *p)
+{
+	enum { NET_ADMIN = 12, NET_RAW = 13, SYS_ADMIN = 21, BPF = 39 };
+	uint64_t caps = effective_caps();
+	bool xdp = false, pmd = false;
+	char missing[128] = "";
+	unsigned int i;
+
+	for (i = 0; i < p->n_ports; i++) {
+		xdp |= p->ports[i].mode == PROF_PORT_XDP;
+		pmd |= p->ports[i].mode == PROF_PORT_PMD;
+	}
+	if ((xdp || pmd) && !(caps & (1ULL << NET_ADMIN)))
+		strcat(missing, " CAP_NET_ADMIN");
+	if (xdp && !(caps & (1ULL << NET_RAW)))
+		strcat(missing, " CAP_NET_RAW");
+	if (xdp && !(caps & ((1ULL << BPF) | (1ULL << SYS_ADMIN))))
+		strcat(missing, " CAP_BPF");
+	if (missing[0] == '\0')
+		return 0;
+	fprintf(stderr,
+		"edge-dataplane: missing privileges:%s (needed for %s ports and their exception "
+		"path); run as root\n", missing, xdp ? "xdp" : "pmd");
+	return -EPERM;
 }
 
 static int
@@ -307,6 +357,10 @@ main(int argc, char **argv)
 		return 0;
 	}
 	dp.n_workers = dp.prof->dataplane.workers;
+	if (check_privileges(dp.prof) != 0) {
+		prof_free(dp.prof);
+		return 1;
+	}
 
 	/* Signals go to the main lcore's signalfd; every thread EAL starts
 	 * inherits the mask, so none of them is interrupted. */

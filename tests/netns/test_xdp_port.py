@@ -262,6 +262,28 @@ def run(d):
         sh("ip", "addr", "del", VIP4 + "/32", "dev", DEV, ns=NS_D)
 
 
+def refused(profile, expect, what, prefix=()):
+    """The binary exits non-zero before touching anything, saying expect."""
+    r = subprocess.run(list(prefix) + [DP, "--profile", profile, "--", "--no-huge", "-m", "256",
+                       "--no-pci", f"--file-prefix={RUN}x"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode != 0 and expect in r.stderr + r.stdout, what,
+          f"rc={r.returncode} {(r.stderr + r.stdout)[-800:]}")
+
+
+def run_bad_environment(d):
+    # A missing interface: named.
+    bad = os.path.join(d, "noif.ini")
+    with open(bad, "w") as f:
+        f.write(f"[port ext]\nmode = xdp\ndevice = {RUN}zz\naddress = 10.9.9.9/24\n")
+    refused(bad, f"no such interface '{RUN}zz'", "missing interface refused with its name")
+    # Without privileges: the missing capabilities are named.
+    os.chmod(d, 0o755)  # nobody must be able to read the profile
+    refused(write_profile(d), "missing privileges: CAP_NET_ADMIN",
+            "unprivileged run names the missing capabilities",
+            prefix=("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"))
+
+
 def main():
     if os.geteuid() != 0:
         print("FAIL: needs root (network namespaces, XDP)")
@@ -275,6 +297,7 @@ def main():
     try:
         topology()
         run(d)
+        run_bad_environment(d)
     except Exception as e:  # a broken set-up is a failure, never a skip
         check(False, "test set-up", repr(e))
     finally:
