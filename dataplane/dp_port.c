@@ -154,6 +154,56 @@ open_xdp(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 	return 0;
 }
 
+/* Any fixed key: what matters is that it never changes under a flow. */
+static uint8_t rss_key[40] = {
+	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
+	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
+	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+};
+
+/*
+ * RSS on the client (source) address, where the NIC can: then the queue
+ * a packet arrives on is already its owner's.  Only when one queue per
+ * worker exists and the NIC's RETA is a multiple of ours, so the NIC's
+ * choice and dp->reta agree; otherwise ownership is done in software.
+ */
+static void
+rss_configure(const struct dp *dp, struct dp_port *p, const struct rte_eth_dev_info *info,
+	struct rte_eth_conf *conf)
+{
+	uint64_t hf = info->flow_type_rss_offloads;
+
+	p->hw_rss = false;
+	if (p->n_rxq != dp->n_workers || dp->n_workers < 2 || info->reta_size < DP_RETA_SIZE ||
+		(info->reta_size & (info->reta_size - 1)) != 0 || !(hf & RTE_ETH_RSS_L3_SRC_ONLY) ||
+		!(hf & RTE_ETH_RSS_IP))
+		return;
+	conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+	conf->rx_adv_conf.rss_conf.rss_key = rss_key;
+	conf->rx_adv_conf.rss_conf.rss_key_len = sizeof(rss_key);
+	conf->rx_adv_conf.rss_conf.rss_hf = (hf & RTE_ETH_RSS_IP) | RTE_ETH_RSS_L3_SRC_ONLY;
+	p->hw_rss = true;
+}
+
+/* Program the NIC's indirection table from dp->reta (queue w = worker w). */
+static int
+rss_reta_program(const struct dp *dp, struct dp_port *p)
+{
+	struct rte_eth_rss_reta_entry64 reta[512 / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_eth_dev_info info;
+	unsigned int i;
+
+	if (!p->hw_rss || rte_eth_dev_info_get(p->port_id, &info) != 0 || info.reta_size > 512)
+		return p->hw_rss ? -ENOTSUP : 0;
+	memset(reta, 0, sizeof(reta));
+	for (i = 0; i < info.reta_size; i++) {
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].mask |= 1ULL << (i % RTE_ETH_RETA_GROUP_SIZE);
+		reta[i / RTE_ETH_RETA_GROUP_SIZE].reta[i % RTE_ETH_RETA_GROUP_SIZE] =
+			dp->reta[i & (DP_RETA_SIZE - 1)];
+	}
+	return rte_eth_dev_rss_reta_update(p->port_id, reta, info.reta_size);
+}
+
 static unsigned int
 min3(unsigned int a, unsigned int b, unsigned int c)
 {
@@ -184,6 +234,7 @@ configure(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 		p->n_txq = p->n_rxq;
 	}
 	memset(&conf, 0, sizeof(conf));
+	rss_configure(dp, p, &info, &conf);
 	ret = rte_eth_dev_configure(p->port_id, p->n_rxq, p->n_txq, &conf);
 	if (ret != 0) {
 		snprintf(err, errlen, "configure %u rx / %u tx queues: %s", p->n_rxq, p->n_txq,
@@ -263,10 +314,15 @@ dp_ports_start(struct dp *dp)
 			return ret;
 		}
 		p->up = true;
+		if (rss_reta_program(dp, p) != 0) {
+			DP_LOG(WARNING, "[port %s] RSS indirection table not programmed; "
+				"flow ownership falls back to software", p->prof->name);
+			p->hw_rss = false;
+		}
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
-		DP_LOG(INFO, "port %s: %s %s, mac %s, %u rx / %u tx queues", p->prof->name,
-			prof_port_mode_name(p->prof->mode), p->prof->device, mac, p->n_rxq,
-			p->n_txq);
+		DP_LOG(INFO, "port %s: %s %s, mac %s, %u rx / %u tx queues, flow ownership by %s",
+			p->prof->name, prof_port_mode_name(p->prof->mode), p->prof->device, mac,
+			p->n_rxq, p->n_txq, p->hw_rss ? "NIC RSS" : "software handoff");
 		if (p->prof->mode == PROF_PORT_XDP) {
 			ret = dp_xdp_open(p->prof->device, &p->xdp, err, sizeof(err));
 			if (ret < 0) {

@@ -39,10 +39,16 @@ drop(struct dp_worker *w, struct rte_mbuf *m, unsigned int reason)
 }
 
 static inline unsigned int
-owner_of(const struct dp *dp, const struct pkt_info *pi)
+owner_of(const struct dp *dp, const struct dp_port *p, const struct rte_mbuf *m,
+	const struct pkt_info *pi)
 {
 	uint32_t h;
 
+	/* Where the NIC hashed the client address itself (RSS on the
+	 * source address, our RETA), its hash picks the same worker as the
+	 * queue it delivered to, so nothing is handed off. */
+	if (p->hw_rss && (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH))
+		return dp->reta[m->hash.rss & (DP_RETA_SIZE - 1)];
 	/* The client is the source of everything the dataplane answers
 	 * today (ARP, ND, echo, exception traffic). */
 	if (pi->src.family == AF_INET)
@@ -152,7 +158,7 @@ dp_classify(const struct dp *dp, unsigned int wid, unsigned int pidx, const stru
 	if (!dp_local_for_us(dp, pidx, pi))
 		return DP_DROP_V(pi->l3 == PKT_L3_ARP ? DP_DROP_ARP_NOT_OURS : DP_DROP_NOT_LOCAL);
 	if (!handed && dp->n_workers > 1) {
-		unsigned int owner = owner_of(dp, pi);
+		unsigned int owner = owner_of(dp, &dp->ports[pidx], m, pi);
 
 		if (owner != wid)
 			return DP_VERDICT(DP_V_HANDOFF, owner);
