@@ -30,9 +30,9 @@ extern int dp_logtype;
 #define DP_BURST 32
 #define DP_MAX_PORTS PROF_MAX_PORTS
 #define DP_MAX_WORKERS PROF_MAX_WORKERS
-#define DP_MAX_QUEUES 16          /* per port */
-#define DP_RING_SIZE 1024         /* handoff, slow-path and tx rings */
-#define DP_RETA_SIZE 128          /* software indirection table: hash -> worker */
+#define DP_MAX_QUEUES 16  /* per port */
+#define DP_RING_SIZE 1024 /* handoff, slow-path and tx rings */
+#define DP_RETA_SIZE 128  /* software indirection table: hash -> worker */
 #define DP_NO_QUEUE UINT16_MAX
 
 struct dp_xdp;
@@ -40,18 +40,18 @@ struct dp_neigh;
 
 /* Per-worker counters.  Written by their worker only; readers sum. */
 struct dp_wstats {
-	uint64_t rx;              /* packets received from NIC queues */
-	uint64_t tx;              /* packets handed to NIC queues */
-	uint64_t handoff_out;     /* sent to the flow's owner */
-	uint64_t handoff_in;      /* received from another worker */
-	uint64_t slowpath;        /* sent to the main lcore (learn, resolve) */
-	uint64_t punted;          /* sent to the kernel through the exception path */
+	uint64_t rx;	      /* packets received from NIC queues */
+	uint64_t tx;	      /* packets handed to NIC queues */
+	uint64_t handoff_out; /* sent to the flow's owner */
+	uint64_t handoff_in;  /* received from another worker */
+	uint64_t slowpath;    /* sent to the main lcore (learn, resolve) */
+	uint64_t punted;      /* sent to the kernel through the exception path */
 	uint64_t arp_replies;
 	uint64_t nd_replies;
 	uint64_t echo_replies;
-	uint64_t polls;           /* loop iterations */
-	uint64_t busy_polls;      /* iterations that found work */
-	uint64_t idle_sleeps;     /* backoff pauses taken while idle */
+	uint64_t polls;	      /* loop iterations */
+	uint64_t busy_polls;  /* iterations that found work */
+	uint64_t idle_sleeps; /* backoff pauses taken while idle */
 	uint64_t port_rx[DP_MAX_PORTS];
 	uint64_t port_tx[DP_MAX_PORTS];
 	uint64_t drops[DP_DROP_MAX];
@@ -73,10 +73,10 @@ struct dp_worker {
 	unsigned int lcore;
 	struct dp_rxq rxq[DP_MAX_PORTS * DP_MAX_QUEUES];
 	unsigned int n_rxq;
-	uint16_t txq[DP_MAX_PORTS];         /* our TX queue on each port or DP_NO_QUEUE */
+	uint16_t txq[DP_MAX_PORTS];		 /* our TX queue on each port or DP_NO_QUEUE */
 	struct rte_ring *in[DP_MAX_WORKERS + 1]; /* SPSC: from worker i; [n_workers] = from main */
-	struct rte_ring *to_main;          /* SPSC mbufs for the main lcore */
-	struct rte_ring *events;           /* SPSC struct dp_event for the main lcore */
+	struct rte_ring *to_main;		 /* SPSC mbufs for the main lcore */
+	struct rte_ring *events;		 /* SPSC struct dp_event for the main lcore */
 	struct dp_txbuf txb[DP_MAX_PORTS];
 	uint32_t idle_streak;
 	uint32_t sleep_us;
@@ -86,8 +86,8 @@ struct dp_worker {
 /* What a port owns.  Small: linear scans beat hashing at these sizes. */
 struct dp_local_port {
 	unsigned int n4, n6;
-	uint32_t v4[PROF_MAX_ADDRESSES];        /* network order */
-	uint32_t v4_mask[PROF_MAX_ADDRESSES];   /* network order, for on-link tests */
+	uint32_t v4[PROF_MAX_ADDRESSES];      /* network order */
+	uint32_t v4_mask[PROF_MAX_ADDRESSES]; /* network order, for on-link tests */
 	uint8_t v6[PROF_MAX_ADDRESSES][16];
 	uint8_t v6_len[PROF_MAX_ADDRESSES];
 	bool has_gw4, has_gw6;
@@ -106,10 +106,10 @@ struct dp_port {
 	bool up;
 	struct rte_ether_addr mac;
 	uint16_t n_rxq, n_txq;
-	bool hw_rss;                        /* NIC spreads by client address itself */
-	uint16_t tx_worker;                 /* a worker with a TX queue here (for main's packets) */
-	int ifindex;                        /* xdp: the kernel interface */
-	struct dp_xdp *xdp;                 /* xdp mode */
+	bool hw_rss;	    /* NIC spreads by client address itself */
+	uint16_t tx_worker; /* a worker with a TX queue here (for main's packets) */
+	int ifindex;	    /* xdp: the kernel interface */
+	struct dp_xdp *xdp; /* xdp mode */
 	/* pmd mode exception path */
 	bool has_tap;
 	uint16_t tap_port_id;
@@ -130,7 +130,7 @@ struct dp_event {
 };
 
 /* Flags carried in the mbuf dynamic field dp_meta. */
-#define DP_META_TX 0x1  /* ready to send on m->port */
+#define DP_META_TX 0x1 /* ready to send on m->port */
 
 struct dp {
 	struct prof *prof;
@@ -140,15 +140,15 @@ struct dp {
 	struct dp_port ports[DP_MAX_PORTS];
 	unsigned int n_ports;
 	uint16_t port_index[RTE_MAX_ETHPORTS]; /* DPDK port id -> index in ports[] */
-	uint8_t reta[DP_RETA_SIZE];          /* hash -> worker */
-	struct dp_local *local;              /* RCU */
+	uint8_t reta[DP_RETA_SIZE];	       /* hash -> worker */
+	struct dp_local *local;		       /* RCU */
 	struct rte_rcu_qsbr *qsbr;
 	struct dp_neigh *neigh;
-	int meta_off;                        /* dynfield offset of dp_meta */
-	int wake_fd;                         /* eventfd: workers wake the main lcore */
-	uint64_t main_drops[DP_DROP_MAX];    /* drops decided on the main lcore */
-	uint64_t main_tx;                    /* frames the main lcore queued for sending */
-	uint64_t exception_rx;               /* frames the kernel sent through a tap */
+	int meta_off;			  /* dynfield offset of dp_meta */
+	int wake_fd;			  /* eventfd: workers wake the main lcore */
+	uint64_t main_drops[DP_DROP_MAX]; /* drops decided on the main lcore */
+	uint64_t main_tx;		  /* frames the main lcore queued for sending */
+	uint64_t exception_rx;		  /* frames the kernel sent through a tap */
 	volatile bool stop;
 	uint64_t tsc_hz;
 };
@@ -187,11 +187,11 @@ struct pkt_info;
 /* Is this packet addressed to something ports[pidx] owns? */
 bool dp_local_for_us(const struct dp *dp, unsigned int pidx, const struct pkt_info *pi);
 /* Handle a packet for us; returns a dp_verdict. */
-uint32_t dp_local_input(struct dp *dp, struct dp_worker *w, unsigned int pidx,
-	struct rte_mbuf *m, const struct pkt_info *pi);
+uint32_t dp_local_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
+	const struct pkt_info *pi);
 /* Next hop towards dst out of ports[pidx]: dst itself when on-link, else the gateway. */
-int dp_route_nexthop(const struct dp *dp, unsigned int pidx, const struct pkt_addr *dst,
-	struct pkt_addr *nh);
+int dp_route_nexthop(
+	const struct dp *dp, unsigned int pidx, const struct pkt_addr *dst, struct pkt_addr *nh);
 
 /* dp_exception.c */
 int dp_exception_open(struct dp *dp, struct dp_port *p, unsigned int pidx);

@@ -11,27 +11,28 @@
 
 #include "pkt.h"
 
-#define DP_DROP_REASONS(X)                                                           \
-	X(L2_NOT_OURS, "l2_not_ours")               /* unicast MAC of another host */   \
-	X(UNKNOWN_ETHERTYPE, "unknown_ethertype")                                     \
-	X(ARP_NOT_OURS, "arp_not_ours")             /* ARP for an address we do not own */ \
-	X(ARP_OP, "arp_unsupported_op")                                               \
-	X(NOT_LOCAL, "not_local")                   /* IP for no address here: never forwarded */ \
-	X(IPV4_CSUM, "ipv4_bad_checksum")                                             \
-	X(ICMP_CSUM, "icmp_bad_checksum")                                             \
-	X(ICMP_TYPE, "icmp_unhandled_type")                                           \
-	X(FRAGMENT, "fragment_to_dataplane")        /* no reassembly in the fast path */ \
-	X(NO_LOCAL_SERVICE, "no_local_service")     /* xdp mode: owned address, nothing listens */ \
-	X(ND_BAD, "nd_bad")                                                           \
-	X(NO_ROUTE, "no_route")                                                       \
-	X(NEIGH_QUEUE_FULL, "neigh_queue_full")     /* waiting-for-resolution queue full */ \
-	X(NEIGH_UNRESOLVED, "neigh_unresolved")     /* next hop never answered */       \
-	X(HANDOFF_FULL, "handoff_ring_full")                                          \
-	X(SLOWPATH_FULL, "slowpath_ring_full")                                        \
-	X(EXCEPTION_FULL, "exception_tx_full")                                        \
-	X(TX_FULL, "tx_full")                                                         \
+#define DP_DROP_REASONS(X)                                                                     \
+	X(L2_NOT_OURS, "l2_not_ours") /* unicast MAC of another host */                        \
+	X(UNKNOWN_ETHERTYPE, "unknown_ethertype")                                              \
+	X(ARP_NOT_OURS, "arp_not_ours") /* ARP for an address we do not own */                 \
+	X(ARP_OP, "arp_unsupported_op")                                                        \
+	X(NOT_LOCAL, "not_local") /* IP for no address here: never forwarded */                \
+	X(IPV4_CSUM, "ipv4_bad_checksum")                                                      \
+	X(ICMP_CSUM, "icmp_bad_checksum")                                                      \
+	X(ICMP_TYPE, "icmp_unhandled_type")                                                    \
+	X(FRAGMENT, "fragment_to_dataplane")	/* no reassembly in the fast path */           \
+	X(NO_LOCAL_SERVICE, "no_local_service") /* xdp mode: owned address, nothing listens */ \
+	X(ND_BAD, "nd_bad")                                                                    \
+	X(NO_ROUTE, "no_route")                                                                \
+	X(NEIGH_QUEUE_FULL, "neigh_queue_full") /* waiting-for-resolution queue full */        \
+	X(NEIGH_UNRESOLVED, "neigh_unresolved") /* next hop never answered */                  \
+	X(HANDOFF_FULL, "handoff_ring_full")                                                   \
+	X(SLOWPATH_FULL, "slowpath_ring_full")                                                 \
+	X(EXCEPTION_FULL, "exception_tx_full")                                                 \
+	X(TX_FULL, "tx_full")                                                                  \
 	X(NO_TX_QUEUE, "no_tx_queue")
 
+/* clang-format off */
 enum dp_drop {
 #define DP_X_ENUM(e, s) DP_DROP_##e,
 	DP_DROP_REASONS(DP_X_ENUM)
@@ -39,6 +40,7 @@ enum dp_drop {
 	DP_DROP_PARSE_BASE,
 	DP_DROP_MAX = DP_DROP_PARSE_BASE + PKT_E_MAX,
 };
+/* clang-format on */
 
 /* Name of a drop reason; parse failures are named "parse_<lib/pkt name>". */
 const char *dp_drop_name(unsigned int reason);

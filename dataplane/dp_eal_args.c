@@ -17,16 +17,31 @@ struct eal_opt {
 
 /* The EAL options that take a value, and the ones that may repeat. */
 static const struct eal_opt eal_opts[] = {
-	{"-l", true, false, 1}, {"-c", true, false, 1}, {"--lcores", true, false, 1},
-	{"-n", true, false, 0}, {"-m", true, false, 0}, {"-r", true, false, 0},
-	{"-a", true, true, 0}, {"--allow", true, true, 0}, {"-b", true, true, 0},
-	{"--block", true, true, 0}, {"-d", true, true, 0}, {"--vdev", true, true, 0},
-	{"--log-level", true, true, 0}, {"--file-prefix", true, false, 0},
-	{"--socket-mem", true, false, 0}, {"--socket-limit", true, false, 0},
-	{"--huge-dir", true, false, 0}, {"--proc-type", true, false, 0},
-	{"--iova-mode", true, false, 0}, {"--main-lcore", true, false, 0},
-	{"--base-virtaddr", true, false, 0}, {"--service-corelist", true, false, 0},
-	{"-s", true, false, 0}, {"--trace", true, true, 0}, {"--trace-dir", true, false, 0},
+	{"-l", true, false, 1},
+	{"-c", true, false, 1},
+	{"--lcores", true, false, 1},
+	{"-n", true, false, 0},
+	{"-m", true, false, 0},
+	{"-r", true, false, 0},
+	{"-a", true, true, 0},
+	{"--allow", true, true, 0},
+	{"-b", true, true, 0},
+	{"--block", true, true, 0},
+	{"-d", true, true, 0},
+	{"--vdev", true, true, 0},
+	{"--log-level", true, true, 0},
+	{"--file-prefix", true, false, 0},
+	{"--socket-mem", true, false, 0},
+	{"--socket-limit", true, false, 0},
+	{"--huge-dir", true, false, 0},
+	{"--proc-type", true, false, 0},
+	{"--iova-mode", true, false, 0},
+	{"--main-lcore", true, false, 0},
+	{"--base-virtaddr", true, false, 0},
+	{"--service-corelist", true, false, 0},
+	{"-s", true, false, 0},
+	{"--trace", true, true, 0},
+	{"--trace-dir", true, false, 0},
 	{"--huge-worker-stack", false, false, 0},
 };
 
@@ -90,8 +105,8 @@ push(struct dp_eal_args *ea, char *a, char *err, size_t errlen)
 }
 
 int
-dp_eal_args_build(struct dp_eal_args *ea, const char *prog, const char *profile_eal,
-	int cli_argc, char **cli_argv, char *err, size_t errlen)
+dp_eal_args_build(struct dp_eal_args *ea, const char *prog, const char *profile_eal, int cli_argc,
+	char **cli_argv, char *err, size_t errlen)
 {
 	char *words[DP_EAL_MAX_ARGS], *save = NULL, *w;
 	int nwords = 0, i, ret;

@@ -33,7 +33,8 @@ dp_exception_open(struct dp *dp, struct dp_port *p, unsigned int pidx)
 	snprintf(args, sizeof(args), "iface=%s,mac=%s", p->tap_name, mac);
 	ret = rte_vdev_init(name, args);
 	if (ret < 0) {
-		DP_LOG(ERR, "%s:%u: [port %s] exception path: cannot create tap %s: %s "
+		DP_LOG(ERR,
+			"%s:%u: [port %s] exception path: cannot create tap %s: %s "
 			"(needs /dev/net/tun and CAP_NET_ADMIN)",
 			dp->prof->file, p->prof->line, p->prof->name, p->tap_name,
 			rte_strerror(-ret));

@@ -32,8 +32,8 @@
 #define ND_OPT_TARGET_LLADDR 2
 #define ND_NA_FLAG_SOLICITED 0x40000000u
 #define ND_NA_FLAG_OVERRIDE 0x20000000u
-#define ND_NS_LEN 24  /* type, code, csum, reserved, target */
-#define ND_NA_LEN 32  /* NA with one target link-layer option */
+#define ND_NS_LEN 24 /* type, code, csum, reserved, target */
+#define ND_NA_LEN 32 /* NA with one target link-layer option */
 #define DP_REPLY_TTL 64
 
 static inline const struct dp_local_port *
@@ -102,8 +102,8 @@ dp_local_for_us(const struct dp *dp, unsigned int pidx, const struct pkt_info *p
 }
 
 int
-dp_route_nexthop(const struct dp *dp, unsigned int pidx, const struct pkt_addr *dst,
-	struct pkt_addr *nh)
+dp_route_nexthop(
+	const struct dp *dp, unsigned int pidx, const struct pkt_addr *dst, struct pkt_addr *nh)
 {
 	const struct dp_local_port *lp = local_port(dp, pidx);
 	unsigned int i;
@@ -252,7 +252,8 @@ ipv4_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbu
 		return echo4(dp, w, pidx, m, pi);
 other:
 	if (is_xdp(dp, pidx))
-		return DP_DROP_V(pi->flags & PKT_F_FRAG ? DP_DROP_FRAGMENT : DP_DROP_NO_LOCAL_SERVICE);
+		return DP_DROP_V(
+			pi->flags & PKT_F_FRAG ? DP_DROP_FRAGMENT : DP_DROP_NO_LOCAL_SERVICE);
 	return DP_VERDICT(DP_V_PUNT, pidx);
 }
 
@@ -413,20 +414,23 @@ ipv6_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbu
 		if (pi->icmp_type == ICMP6_ECHO_REQUEST && pi->icmp_code == 0)
 			return echo6(dp, w, pidx, m, pi);
 		if (pi->icmp_type == ND_NEIGHBOR_ADVERT && pi->l3_end >= pi->l4_off + ND_NS_LEN) {
-			const uint8_t *icmp = rte_pktmbuf_mtod_offset(m, const uint8_t *, pi->l4_off);
+			const uint8_t *icmp =
+				rte_pktmbuf_mtod_offset(m, const uint8_t *, pi->l4_off);
 			struct pkt_addr who = {.family = AF_INET6};
 
 			memcpy(who.v6, icmp + 8, 16);
-			if (pi->ttl == 255 && icmp6_csum_ok(
-				rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, pi->l3_off),
-				icmp, (uint32_t)(pi->l3_end - pi->l4_off)))
+			if (pi->ttl == 255 &&
+				icmp6_csum_ok(rte_pktmbuf_mtod_offset(
+						      m, const struct rte_ipv6_hdr *, pi->l3_off),
+					icmp, (uint32_t)(pi->l3_end - pi->l4_off)))
 				nd_learn(dp, w, pidx, &who, icmp + ND_NS_LEN,
 					(uint32_t)(pi->l3_end - pi->l4_off) - ND_NS_LEN,
 					ND_OPT_TARGET_LLADDR);
 		}
 	}
 	if (is_xdp(dp, pidx))
-		return DP_DROP_V(pi->flags & PKT_F_FRAG ? DP_DROP_FRAGMENT : DP_DROP_NO_LOCAL_SERVICE);
+		return DP_DROP_V(
+			pi->flags & PKT_F_FRAG ? DP_DROP_FRAGMENT : DP_DROP_NO_LOCAL_SERVICE);
 	return DP_VERDICT(DP_V_PUNT, pidx);
 }
 

@@ -60,8 +60,8 @@ drain_workers(struct dp *dp)
 		struct rte_mbuf *pkts[DP_BURST];
 
 		do {
-			n = rte_ring_sc_dequeue_burst_elem(w->events, ev, sizeof(ev[0]), DP_BURST,
-				NULL);
+			n = rte_ring_sc_dequeue_burst_elem(
+				w->events, ev, sizeof(ev[0]), DP_BURST, NULL);
 			for (k = 0; k < n; k++) {
 				struct pkt_addr a = {.family = ev[k].family};
 
@@ -197,7 +197,8 @@ check_privileges(const struct prof *p)
 		return 0;
 	fprintf(stderr,
 		"edge-dataplane: missing privileges:%s (needed for %s ports and their exception "
-		"path); run as root\n", missing, xdp ? "xdp" : "pmd");
+		"path); run as root\n",
+		missing, xdp ? "xdp" : "pmd");
 	return -EPERM;
 }
 
@@ -210,12 +211,12 @@ load_static_neighbors(struct dp *dp)
 		const struct prof_port *pp = dp->ports[i].prof;
 
 		for (k = 0; k < pp->n_neighbors; k++) {
-			int ret = dp_neigh_learn(dp, i, &pp->neighbors[k].addr, pp->neighbors[k].mac,
-				true);
+			int ret = dp_neigh_learn(
+				dp, i, &pp->neighbors[k].addr, pp->neighbors[k].mac, true);
 
 			if (ret < 0) {
-				DP_LOG(ERR, "%s:%u: neighbor: %s", dp->prof->file, pp->neighbors[k].line,
-					strerror(-ret));
+				DP_LOG(ERR, "%s:%u: neighbor: %s", dp->prof->file,
+					pp->neighbors[k].line, strerror(-ret));
 				return ret;
 			}
 		}
@@ -371,8 +372,8 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
 
-	ret = dp_eal_args_build(&ea, argv[0], dp.prof->dataplane.eal, argc - optind,
-		argv + optind, err, sizeof(err));
+	ret = dp_eal_args_build(&ea, argv[0], dp.prof->dataplane.eal, argc - optind, argv + optind,
+		err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "edge-dataplane: %s:%u: [dataplane] eal: %s\n", profile,
 			dp.prof->dataplane.line, err);

@@ -46,9 +46,9 @@ struct neigh_hold {
 
 struct dp_neigh {
 	struct rte_hash *h;
-	uint64_t *mac;            /* [DP_NEIGH_MAX], MAC_VALID | mac48; atomic */
+	uint64_t *mac; /* [DP_NEIGH_MAX], MAC_VALID | mac48; atomic */
 	bool *is_static;
-	struct neigh_hold *hold;  /* main lcore only */
+	struct neigh_hold *hold; /* main lcore only */
 	unsigned int held_total;
 	int nl_fd;
 	struct dp_neigh_stats st;
@@ -205,8 +205,7 @@ dp_neigh_forget(struct dp *dp, unsigned int pidx, const struct pkt_addr *a)
 
 /* A source address of ours on the port, preferably in nh's subnet. */
 static int
-port_source(const struct dp *dp, unsigned int pidx, const struct pkt_addr *nh,
-	struct pkt_addr *src)
+port_source(const struct dp *dp, unsigned int pidx, const struct pkt_addr *nh, struct pkt_addr *src)
 {
 	const struct dp_local_port *lp = &dp->local->port[pidx];
 	unsigned int i;
@@ -228,8 +227,8 @@ port_source(const struct dp *dp, unsigned int pidx, const struct pkt_addr *nh,
 }
 
 static struct rte_mbuf *
-build_arp_request(struct dp *dp, unsigned int pidx, const struct pkt_addr *src,
-	const struct pkt_addr *nh)
+build_arp_request(
+	struct dp *dp, unsigned int pidx, const struct pkt_addr *src, const struct pkt_addr *nh)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
 	struct rte_ether_hdr *eh;
@@ -289,7 +288,7 @@ build_ns(struct dp *dp, unsigned int pidx, const struct pkt_addr *src, const str
 	memset(icmp, 0, 32);
 	icmp[0] = 135; /* neighbour solicitation */
 	memcpy(icmp + 8, nh->v6, 16);
-	icmp[24] = 1;  /* source link-layer address option */
+	icmp[24] = 1; /* source link-layer address option */
 	icmp[25] = 1;
 	memcpy(icmp + 26, dp->ports[pidx].mac.addr_bytes, 6);
 	c = pkt_l4_csum_v6(ip6->src_addr, ip6->dst_addr, IPPROTO_ICMPV6, icmp, 32, 2);
@@ -314,8 +313,8 @@ solicit(struct dp *dp, unsigned int pidx, const struct pkt_addr *nh)
 	}
 	if (port_source(dp, pidx, nh, &src) != 0)
 		return;
-	m = nh->family == AF_INET ? build_arp_request(dp, pidx, &src, nh) :
-				    build_ns(dp, pidx, &src, nh);
+	m = nh->family == AF_INET ? build_arp_request(dp, pidx, &src, nh)
+				  : build_ns(dp, pidx, &src, nh);
 	if (m != NULL)
 		dp_main_tx(dp, pidx, m);
 }
@@ -417,8 +416,7 @@ dp_neigh_tick(struct dp *dp)
 }
 
 static void
-on_netlink(void *arg, int ifindex, const struct pkt_addr *addr, const uint8_t mac[6],
-	int reachable)
+on_netlink(void *arg, int ifindex, const struct pkt_addr *addr, const uint8_t mac[6], int reachable)
 {
 	struct dp *dp = arg;
 	unsigned int i;

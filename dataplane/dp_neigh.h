@@ -23,7 +23,7 @@
 #include "pkt_addr.h"
 
 #define DP_NEIGH_MAX 4096
-#define DP_NEIGH_HOLD 8        /* packets held per unresolved next hop */
+#define DP_NEIGH_HOLD 8 /* packets held per unresolved next hop */
 #define DP_NEIGH_HOLD_TOTAL 256
 #define DP_NEIGH_RETRIES 3
 #define DP_NEIGH_RETRY_MS 1000
@@ -39,8 +39,8 @@ int dp_neigh_lookup(const struct dp_neigh *n, unsigned int pidx, const struct pk
 	struct rte_ether_addr *mac);
 
 /* Main lcore. */
-int dp_neigh_learn(struct dp *dp, unsigned int pidx, const struct pkt_addr *a,
-	const uint8_t mac[6], bool is_static);
+int dp_neigh_learn(struct dp *dp, unsigned int pidx, const struct pkt_addr *a, const uint8_t mac[6],
+	bool is_static);
 void dp_neigh_forget(struct dp *dp, unsigned int pidx, const struct pkt_addr *a);
 /* m is an IP frame for port (m->port, a DPDK port id) whose next hop is unknown. */
 void dp_neigh_hold(struct dp *dp, struct rte_mbuf *m);
@@ -54,7 +54,7 @@ void dp_neigh_netlink_input(struct dp *dp);
 struct dp_neigh_stats {
 	uint64_t entries;
 	uint64_t learned;
-	uint64_t requests;  /* ARP/NS sent or kernel asked */
+	uint64_t requests; /* ARP/NS sent or kernel asked */
 	uint64_t held;
 	uint64_t released;
 	uint64_t hold_drops;

@@ -13,8 +13,8 @@
 #include "pkt_addr.h"
 
 /* Called for every neighbour add/change/delete seen (dump or event). */
-typedef void (*dp_nl_neigh_cb)(void *arg, int ifindex, const struct pkt_addr *addr,
-	const uint8_t mac[6], int reachable);
+typedef void (*dp_nl_neigh_cb)(
+	void *arg, int ifindex, const struct pkt_addr *addr, const uint8_t mac[6], int reachable);
 /* reachable: 1 = usable MAC (NUD_REACHABLE/STALE/DELAY/PROBE/PERMANENT/NOARP),
  *            0 = gone or failed (delete, NUD_FAILED, NUD_INCOMPLETE) -- mac is NULL. */
 

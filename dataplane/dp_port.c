@@ -118,10 +118,11 @@ open_xdp(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 
 		if (dp_nl_addr_present(p->ifindex, &pp->addresses[i].addr) == 1) {
 			snprintf(err, errlen,
-				"address %s is configured in the kernel on %s; in xdp mode `address =` "
+				"address %s is configured in the kernel on %s; in xdp mode "
+				"`address =` "
 				"lines belong to the dataplane (ip addr del %s/%u dev %s)",
-				pkt_addr_format(&pp->addresses[i].addr, a, sizeof(a)), pp->device, a,
-				pp->addresses[i].len, pp->device);
+				pkt_addr_format(&pp->addresses[i].addr, a, sizeof(a)), pp->device,
+				a, pp->addresses[i].len, pp->device);
 			return -EADDRINUSE;
 		}
 	}
@@ -137,8 +138,9 @@ open_xdp(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 	snprintf(name, sizeof(name), "net_af_xdp_%s", pp->name);
 	/* busy_budget=0: preferred busy polling needs sysctls a test box
 	 * does not have; the workers poll anyway. */
-	snprintf(args, sizeof(args), "iface=%s,start_queue=%u,queue_count=%u,xdp_prog=%s,busy_budget=0",
-		pp->device, first, count, dp_xdp_prog_path());
+	snprintf(args, sizeof(args),
+		"iface=%s,start_queue=%u,queue_count=%u,xdp_prog=%s,busy_budget=0", pp->device,
+		first, count, dp_xdp_prog_path());
 	DP_LOG(INFO, "port %s: %s %s", pp->name, name, args);
 	ret = rte_vdev_init(name, args);
 	if (ret < 0) {
@@ -156,9 +158,46 @@ open_xdp(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 
 /* Any fixed key: what matters is that it never changes under a flow. */
 static uint8_t rss_key[40] = {
-	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67, 0x25, 0x3d, 0x43, 0xa3,
-	0x8f, 0xb0, 0xd0, 0xca, 0x2b, 0xcb, 0xae, 0x7b, 0x30, 0xb4, 0x77, 0xcb, 0x2d, 0xa3,
-	0x80, 0x30, 0xf2, 0x0c, 0x6a, 0x42, 0xb7, 0x3b, 0xbe, 0xac, 0x01, 0xfa,
+	0x6d,
+	0x5a,
+	0x56,
+	0xda,
+	0x25,
+	0x5b,
+	0x0e,
+	0xc2,
+	0x41,
+	0x67,
+	0x25,
+	0x3d,
+	0x43,
+	0xa3,
+	0x8f,
+	0xb0,
+	0xd0,
+	0xca,
+	0x2b,
+	0xcb,
+	0xae,
+	0x7b,
+	0x30,
+	0xb4,
+	0x77,
+	0xcb,
+	0x2d,
+	0xa3,
+	0x80,
+	0x30,
+	0xf2,
+	0x0c,
+	0x6a,
+	0x42,
+	0xb7,
+	0x3b,
+	0xbe,
+	0xac,
+	0x01,
+	0xfa,
 };
 
 /*
@@ -243,16 +282,16 @@ configure(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 	}
 	rte_eth_dev_adjust_nb_rx_tx_desc(p->port_id, &nrx, &ntx);
 	for (q = 0; q < p->n_rxq; q++) {
-		ret = rte_eth_rx_queue_setup(p->port_id, q, nrx, rte_eth_dev_socket_id(p->port_id),
-			NULL, dp->pool);
+		ret = rte_eth_rx_queue_setup(
+			p->port_id, q, nrx, rte_eth_dev_socket_id(p->port_id), NULL, dp->pool);
 		if (ret != 0) {
 			snprintf(err, errlen, "rx queue %u: %s", q, rte_strerror(-ret));
 			return ret;
 		}
 	}
 	for (q = 0; q < p->n_txq; q++) {
-		ret = rte_eth_tx_queue_setup(p->port_id, q, ntx, rte_eth_dev_socket_id(p->port_id),
-			NULL);
+		ret = rte_eth_tx_queue_setup(
+			p->port_id, q, ntx, rte_eth_dev_socket_id(p->port_id), NULL);
 		if (ret != 0) {
 			snprintf(err, errlen, "tx queue %u: %s", q, rte_strerror(-ret));
 			return ret;
@@ -315,8 +354,10 @@ dp_ports_start(struct dp *dp)
 		}
 		p->up = true;
 		if (rss_reta_program(dp, p) != 0) {
-			DP_LOG(WARNING, "[port %s] RSS indirection table not programmed; "
-				"flow ownership falls back to software", p->prof->name);
+			DP_LOG(WARNING,
+				"[port %s] RSS indirection table not programmed; "
+				"flow ownership falls back to software",
+				p->prof->name);
 			p->hw_rss = false;
 		}
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
@@ -390,8 +431,8 @@ local_from_profile(const struct dp *dp)
 
 			if (c->addr.family == AF_INET) {
 				lp->v4[lp->n4] = c->addr.v4;
-				lp->v4_mask[lp->n4] = c->len == 0 ? 0 :
-					rte_cpu_to_be_32(~0u << (32 - c->len));
+				lp->v4_mask[lp->n4] =
+					c->len == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - c->len));
 				lp->n4++;
 			} else {
 				memcpy(lp->v6[lp->n6], c->addr.v6, 16);

@@ -24,8 +24,7 @@ static const char *const drop_names[DP_DROP_PARSE_BASE] = {
 #undef DP_X_NAME
 };
 
-static const char *const parse_drop_names[PKT_E_MAX] = {
-	[PKT_OK] = "parse_ok",
+static const char *const parse_drop_names[PKT_E_MAX] = {[PKT_OK] = "parse_ok",
 #define DP_X_PNAME(e, s) [PKT_E_##e] = "parse_" s,
 	PKT_PARSE_ERRORS(DP_X_PNAME)
 #undef DP_X_PNAME
@@ -48,9 +47,10 @@ dp_drop_name(unsigned int reason)
 }
 
 /* Worker counter fields, by name, for the sums and the per-worker arrays. */
-#define DP_WSTATS(X)                                                                 \
-	X(rx) X(tx) X(handoff_out) X(handoff_in) X(slowpath) X(punted) X(arp_replies) \
-	X(nd_replies) X(echo_replies) X(polls) X(busy_polls) X(idle_sleeps)
+#define DP_WSTATS(X)                                                                          \
+	X(rx)                                                                                 \
+	X(tx) X(handoff_out) X(handoff_in) X(slowpath) X(punted) X(arp_replies) X(nd_replies) \
+		X(echo_replies) X(polls) X(busy_polls) X(idle_sleeps)
 
 struct totals {
 #define DP_X_FIELD(f) uint64_t f;
@@ -123,13 +123,13 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	/* One array per counter, indexed by worker id (nested dicts are not
 	 * supported by this DPDK's telemetry). */
-#define DP_X_ARR(f)                                                                  \
-	a = rte_tel_data_alloc();                                                    \
-	if (a != NULL) {                                                             \
-		rte_tel_data_start_array(a, RTE_TEL_U64_VAL);                        \
-		for (i = 0; i < dp->n_workers; i++)                                  \
-			rte_tel_data_add_array_u64(a, dp->workers[i]->st.f);         \
-		rte_tel_data_add_dict_container(d, #f, a, 0);                        \
+#define DP_X_ARR(f)                                                          \
+	a = rte_tel_data_alloc();                                            \
+	if (a != NULL) {                                                     \
+		rte_tel_data_start_array(a, RTE_TEL_U64_VAL);                \
+		for (i = 0; i < dp->n_workers; i++)                          \
+			rte_tel_data_add_array_u64(a, dp->workers[i]->st.f); \
+		rte_tel_data_add_dict_container(d, #f, a, 0);                \
 	}
 	DP_WSTATS(DP_X_ARR)
 #undef DP_X_ARR
@@ -268,18 +268,18 @@ dp_telemetry_register(struct dp *dp)
 	int ret = 0;
 
 	tel_dp = dp;
-	ret |= rte_telemetry_register_cmd("/edgeplane/stats", tel_stats,
-		"Dataplane totals. Takes no parameters");
-	ret |= rte_telemetry_register_cmd("/edgeplane/drops", tel_drops,
-		"Dropped packets by reason. Takes no parameters");
+	ret |= rte_telemetry_register_cmd(
+		"/edgeplane/stats", tel_stats, "Dataplane totals. Takes no parameters");
+	ret |= rte_telemetry_register_cmd(
+		"/edgeplane/drops", tel_drops, "Dropped packets by reason. Takes no parameters");
 	ret |= rte_telemetry_register_cmd("/edgeplane/workers", tel_workers,
 		"Per-worker counters, one array per counter. Takes no parameters");
-	ret |= rte_telemetry_register_cmd("/edgeplane/ports", tel_ports,
-		"Port names and packet counts. Takes no parameters");
-	ret |= rte_telemetry_register_cmd("/edgeplane/port", tel_port,
-		"One port's counters. Parameters: port name");
-	ret |= rte_telemetry_register_cmd("/edgeplane/neigh", tel_neigh,
-		"Next-hop table counters. Takes no parameters");
+	ret |= rte_telemetry_register_cmd(
+		"/edgeplane/ports", tel_ports, "Port names and packet counts. Takes no parameters");
+	ret |= rte_telemetry_register_cmd(
+		"/edgeplane/port", tel_port, "One port's counters. Parameters: port name");
+	ret |= rte_telemetry_register_cmd(
+		"/edgeplane/neigh", tel_neigh, "Next-hop table counters. Takes no parameters");
 	return ret == 0 ? 0 : -EINVAL;
 }
 
@@ -296,19 +296,22 @@ dp_stats_print(struct dp *dp, FILE *f)
 		uint64_t rx, tx;
 
 		port_sums(dp, i, &rx, &tx);
-		fprintf(f, "  %-14s %14" PRIu64 " %14" PRIu64 "\n", dp->ports[i].prof->name, rx, tx);
+		fprintf(f, "  %-14s %14" PRIu64 " %14" PRIu64 "\n", dp->ports[i].prof->name, rx,
+			tx);
 	}
 	fprintf(f, "  %-8s %12s %12s %12s %12s %12s\n", "worker", "rx", "tx", "handoff_out",
 		"handoff_in", "idle_sleeps");
 	for (i = 0; i < dp->n_workers; i++) {
 		const struct dp_wstats *s = &dp->workers[i]->st;
 
-		fprintf(f, "  %-8u %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
-			" %12" PRIu64 "\n", i, s->rx, s->tx, s->handoff_out, s->handoff_in,
-			s->idle_sleeps);
+		fprintf(f,
+			"  %-8u %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %12" PRIu64
+			"\n",
+			i, s->rx, s->tx, s->handoff_out, s->handoff_in, s->idle_sleeps);
 	}
-	fprintf(f, "  replies: arp %" PRIu64 ", nd %" PRIu64 ", echo %" PRIu64
-		"; to kernel %" PRIu64 ", from kernel %" PRIu64 "\n",
+	fprintf(f,
+		"  replies: arp %" PRIu64 ", nd %" PRIu64 ", echo %" PRIu64 "; to kernel %" PRIu64
+		", from kernel %" PRIu64 "\n",
 		t.arp_replies, t.nd_replies, t.echo_replies, t.punted, dp->exception_rx);
 	fprintf(f, "  drops: %" PRIu64 "\n", t.drops_total);
 	for (r = 0; r < DP_DROP_MAX; r++)

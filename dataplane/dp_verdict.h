@@ -18,9 +18,9 @@ enum dp_verdict_kind {
 	DP_V_LOCAL,    /* for an address we own: dp_local_input acts on it */
 };
 
-#define DP_VERDICT(kind, arg) (((uint32_t)(kind) << 24) | ((uint32_t)(arg) & 0xffffff))
+#define DP_VERDICT(kind, arg) (((uint32_t)(kind) << 24) | ((uint32_t)(arg)&0xffffff))
 #define DP_VERDICT_KIND(v) ((v) >> 24)
-#define DP_VERDICT_ARG(v) ((v) & 0xffffff)
+#define DP_VERDICT_ARG(v) ((v)&0xffffff)
 #define DP_DROP_V(reason) DP_VERDICT(DP_V_DROP, reason)
 
 #endif /* EP_DP_VERDICT_H */

@@ -28,7 +28,7 @@
 
 RTE_LOG_REGISTER(dp_logtype, edgeplane.dataplane, INFO);
 
-#define DP_IDLE_SPIN 256u      /* empty passes before the first pause */
+#define DP_IDLE_SPIN 256u /* empty passes before the first pause */
 #define DP_IDLE_MAX_SLEEP_US 1000u
 
 static inline void
@@ -167,8 +167,7 @@ dp_classify(const struct dp *dp, unsigned int wid, unsigned int pidx, const stru
 }
 
 static void
-process_one(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
-	bool handed)
+process_one(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m, bool handed)
 {
 	struct pkt_info pi;
 	uint32_t v;
@@ -206,8 +205,8 @@ process_one(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mb
 }
 
 static void
-process_burst(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf **pkts,
-	uint16_t n)
+process_burst(
+	struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint16_t i;
 
@@ -290,8 +289,8 @@ dp_worker_main(void *arg)
 
 		for (i = 0; i < w->n_rxq; i++) {
 			const struct dp_rxq *q = &w->rxq[i];
-			uint16_t n = rte_eth_rx_burst(dp->ports[q->port].port_id, q->queue, pkts,
-				DP_BURST);
+			uint16_t n = rte_eth_rx_burst(
+				dp->ports[q->port].port_id, q->queue, pkts, DP_BURST);
 
 			if (n == 0)
 				continue;
@@ -355,10 +354,10 @@ ring_new(const char *kind, unsigned int a, unsigned int b, unsigned int esize)
 
 	snprintf(name, sizeof(name), "ep_%s_%u_%u", kind, a, b);
 	if (esize == 0)
-		return rte_ring_create(name, DP_RING_SIZE, SOCKET_ID_ANY,
-			RING_F_SP_ENQ | RING_F_SC_DEQ);
-	return rte_ring_create_elem(name, esize, DP_RING_SIZE, SOCKET_ID_ANY,
-		RING_F_SP_ENQ | RING_F_SC_DEQ);
+		return rte_ring_create(
+			name, DP_RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	return rte_ring_create_elem(
+		name, esize, DP_RING_SIZE, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 }
 
 /*
@@ -373,7 +372,9 @@ dp_workers_init(struct dp *dp)
 	unsigned int i, j, p;
 
 	if (rte_lcore_count() < dp->n_workers + 1) {
-		DP_LOG(ERR, "workers = %u needs %u lcores (main + workers); EAL has %u (give e.g. -l 0-%u)",
+		DP_LOG(ERR,
+			"workers = %u needs %u lcores (main + workers); EAL has %u (give e.g. -l "
+			"0-%u)",
 			dp->n_workers, dp->n_workers + 1, rte_lcore_count(), dp->n_workers);
 		return -EINVAL;
 	}

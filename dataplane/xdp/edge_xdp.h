@@ -47,7 +47,7 @@ struct edge_xdp_addr6 {
 /* Key of edge_deny4 (BPF_MAP_TYPE_LPM_TRIE). */
 struct edge_xdp_lpm4_key {
 	__u32 prefixlen; /* 0..32 */
-	__u32 addr;      /* network byte order */
+	__u32 addr;	 /* network byte order */
 };
 
 /*
@@ -60,18 +60,18 @@ struct edge_xdp_lpm4_key {
  *              socket: dropped (never a silent loss)
  *   malformed  headers cut short: handed to the kernel, which decides
  */
-#define EDGE_XDP_STATS(X)                                                                          \
-	X(REDIRECT, "redirect")                                                                    \
-	X(PASS, "pass")                                                                            \
-	X(DROP_DENY, "drop_deny")                                                                  \
-	X(NO_SOCKET, "no_socket")                                                                  \
+#define EDGE_XDP_STATS(X)         \
+	X(REDIRECT, "redirect")   \
+	X(PASS, "pass")           \
+	X(DROP_DENY, "drop_deny") \
+	X(NO_SOCKET, "no_socket") \
 	X(MALFORMED, "malformed")
 
 enum edge_xdp_stat {
 #define EDGE_XDP_STAT_ENUM(id, name) EDGE_XDP_STAT_##id,
 	EDGE_XDP_STATS(EDGE_XDP_STAT_ENUM)
 #undef EDGE_XDP_STAT_ENUM
-	EDGE_XDP_STAT_MAX
+		EDGE_XDP_STAT_MAX
 };
 
 #ifndef __bpf__
@@ -80,8 +80,8 @@ static inline const char *
 edge_xdp_stat_name(unsigned int s)
 {
 	switch (s) {
-#define EDGE_XDP_STAT_CASE(id, name)                                                               \
-	case EDGE_XDP_STAT_##id:                                                                   \
+#define EDGE_XDP_STAT_CASE(id, name) \
+	case EDGE_XDP_STAT_##id:     \
 		return name;
 		EDGE_XDP_STATS(EDGE_XDP_STAT_CASE)
 #undef EDGE_XDP_STAT_CASE

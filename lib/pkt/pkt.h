@@ -27,29 +27,30 @@
  * Why a packet could not be parsed.  One list: the dataplane turns each
  * entry into a drop counter with the same name.
  */
-#define PKT_PARSE_ERRORS(X)                                                          \
-	X(ETH_TRUNC, "eth_truncated")                                               \
-	X(VLAN_TRUNC, "vlan_truncated")                                             \
-	X(VLAN_TOO_MANY, "vlan_too_many")                                           \
-	X(ARP_TRUNC, "arp_truncated")                                               \
-	X(ARP_BAD, "arp_bad_format")                                                \
-	X(IPV4_TRUNC, "ipv4_truncated")                                             \
-	X(IPV4_BAD_VERSION, "ipv4_bad_version")                                     \
-	X(IPV4_BAD_IHL, "ipv4_bad_ihl")                                             \
-	X(IPV4_BAD_LEN, "ipv4_bad_total_length")                                    \
-	X(IPV4_BAD_OPT, "ipv4_bad_options")                                         \
-	X(IPV6_TRUNC, "ipv6_truncated")                                             \
-	X(IPV6_BAD_VERSION, "ipv6_bad_version")                                     \
-	X(IPV6_BAD_LEN, "ipv6_bad_payload_length")                                  \
-	X(IPV6_EXT_TRUNC, "ipv6_ext_truncated")                                     \
-	X(IPV6_EXT_TOO_MANY, "ipv6_ext_too_many")                                   \
-	X(TCP_TRUNC, "tcp_truncated")                                               \
-	X(TCP_BAD_DOFF, "tcp_bad_data_offset")                                      \
-	X(UDP_TRUNC, "udp_truncated")                                               \
-	X(UDP_BAD_LEN, "udp_bad_length")                                            \
-	X(ICMP_TRUNC, "icmp_truncated")                                             \
+#define PKT_PARSE_ERRORS(X)                        \
+	X(ETH_TRUNC, "eth_truncated")              \
+	X(VLAN_TRUNC, "vlan_truncated")            \
+	X(VLAN_TOO_MANY, "vlan_too_many")          \
+	X(ARP_TRUNC, "arp_truncated")              \
+	X(ARP_BAD, "arp_bad_format")               \
+	X(IPV4_TRUNC, "ipv4_truncated")            \
+	X(IPV4_BAD_VERSION, "ipv4_bad_version")    \
+	X(IPV4_BAD_IHL, "ipv4_bad_ihl")            \
+	X(IPV4_BAD_LEN, "ipv4_bad_total_length")   \
+	X(IPV4_BAD_OPT, "ipv4_bad_options")        \
+	X(IPV6_TRUNC, "ipv6_truncated")            \
+	X(IPV6_BAD_VERSION, "ipv6_bad_version")    \
+	X(IPV6_BAD_LEN, "ipv6_bad_payload_length") \
+	X(IPV6_EXT_TRUNC, "ipv6_ext_truncated")    \
+	X(IPV6_EXT_TOO_MANY, "ipv6_ext_too_many")  \
+	X(TCP_TRUNC, "tcp_truncated")              \
+	X(TCP_BAD_DOFF, "tcp_bad_data_offset")     \
+	X(UDP_TRUNC, "udp_truncated")              \
+	X(UDP_BAD_LEN, "udp_bad_length")           \
+	X(ICMP_TRUNC, "icmp_truncated")            \
 	X(ICMP6_TRUNC, "icmp6_truncated")
 
+/* clang-format off */
 enum pkt_parse_err {
 	PKT_OK = 0,
 #define PKT_X_ENUM(e, s) PKT_E_##e,
@@ -57,6 +58,7 @@ enum pkt_parse_err {
 #undef PKT_X_ENUM
 	PKT_E_MAX
 };
+/* clang-format on */
 
 /* Name of a parse error ("ok" for PKT_OK, "?" when out of range). */
 const char *pkt_parse_err_name(int err);
@@ -69,11 +71,11 @@ enum pkt_l3 {
 };
 
 /* pkt_info.flags */
-#define PKT_F_FRAG 0x01       /* part of a fragmented datagram */
+#define PKT_F_FRAG 0x01	      /* part of a fragmented datagram */
 #define PKT_F_FRAG_FIRST 0x02 /* first fragment (offset 0, L4 header present) */
 #define PKT_F_IPV4_OPTS 0x04  /* IPv4 header carries options */
 #define PKT_F_IPV6_EXT 0x08   /* IPv6 extension headers were walked */
-#define PKT_F_L4 0x10         /* l4 fields below are valid */
+#define PKT_F_L4 0x10	      /* l4 fields below are valid */
 
 /*
  * Parse result.  Offsets are from the start of the frame.  Ports and
@@ -81,27 +83,27 @@ enum pkt_l3 {
  * to table keys without swapping.
  */
 struct pkt_info {
-	uint16_t l3_off;      /* after Ethernet and VLAN tags */
-	uint16_t l4_off;      /* after IPv4 options / IPv6 extension headers */
-	uint16_t payload_off; /* after the L4 header (TCP options included);
+	uint16_t l3_off;		  /* after Ethernet and VLAN tags */
+	uint16_t l4_off;		  /* after IPv4 options / IPv6 extension headers */
+	uint16_t payload_off;		  /* after the L4 header (TCP options included);
 	                         = l4_off when no L4 header was parsed */
-	uint16_t l3_end;      /* end of the IP datagram per its length field
+	uint16_t l3_end;		  /* end of the IP datagram per its length field
 	                         (<= frame length; Ethernet padding excluded) */
-	uint16_t ether_type;  /* innermost, host byte order */
+	uint16_t ether_type;		  /* innermost, host byte order */
 	uint16_t vlan_tci[PKT_MAX_VLANS]; /* host byte order, outermost first */
 	uint8_t n_vlans;
-	uint8_t l3;           /* enum pkt_l3 */
-	uint8_t l4_proto;     /* IPPROTO_*; for IPv6 the final next-header */
-	uint8_t flags;        /* PKT_F_* */
-	uint8_t ttl;          /* IPv4 TTL / IPv6 hop limit */
-	uint8_t tcp_flags;    /* TCP only */
-	uint8_t icmp_type;    /* ICMP / ICMPv6 only */
+	uint8_t l3;	   /* enum pkt_l3 */
+	uint8_t l4_proto;  /* IPPROTO_*; for IPv6 the final next-header */
+	uint8_t flags;	   /* PKT_F_* */
+	uint8_t ttl;	   /* IPv4 TTL / IPv6 hop limit */
+	uint8_t tcp_flags; /* TCP only */
+	uint8_t icmp_type; /* ICMP / ICMPv6 only */
 	uint8_t icmp_code;
-	uint16_t sport;       /* TCP/UDP, network byte order */
-	uint16_t dport;       /* TCP/UDP, network byte order; ICMP echo: id */
-	struct pkt_addr src;  /* IPv4/IPv6 source; ARP: sender protocol address */
-	struct pkt_addr dst;  /* IPv4/IPv6 destination; ARP: target protocol address */
-	uint16_t arp_op;      /* ARP only, host byte order */
+	uint16_t sport;	     /* TCP/UDP, network byte order */
+	uint16_t dport;	     /* TCP/UDP, network byte order; ICMP echo: id */
+	struct pkt_addr src; /* IPv4/IPv6 source; ARP: sender protocol address */
+	struct pkt_addr dst; /* IPv4/IPv6 destination; ARP: target protocol address */
+	uint16_t arp_op;     /* ARP only, host byte order */
 };
 
 /*

@@ -32,7 +32,6 @@ const char *pkt_addr_format(const struct pkt_addr *a, char *buf, size_t len);
 bool pkt_addr_eq(const struct pkt_addr *a, const struct pkt_addr *b);
 
 /* Does prefix/len contain a?  Families must match. */
-bool pkt_addr_in_prefix(const struct pkt_addr *a, const struct pkt_addr *prefix,
-	unsigned int len);
+bool pkt_addr_in_prefix(const struct pkt_addr *a, const struct pkt_addr *prefix, unsigned int len);
 
 #endif /* EP_PKT_ADDR_H */

@@ -30,8 +30,8 @@ uint16_t pkt_ipv4_hdr_csum(const void *ip_hdr, size_t ihl_bytes);
 
 /* Pseudo-header sums (not folded).  Addresses in network byte order. */
 uint32_t pkt_pseudo_v4(uint32_t src, uint32_t dst, uint8_t proto, uint16_t l4_len);
-uint32_t pkt_pseudo_v6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
-	uint32_t l4_len);
+uint32_t pkt_pseudo_v6(
+	const uint8_t src[16], const uint8_t dst[16], uint8_t proto, uint32_t l4_len);
 
 /*
  * Full TCP/UDP/ICMPv6 checksum over the L4 segment with its checksum
@@ -39,10 +39,10 @@ uint32_t pkt_pseudo_v6(const uint8_t src[16], const uint8_t dst[16], uint8_t pro
  * (RFC 768; RFC 8200 section 8.1 for IPv6).  csum_off is the checksum
  * field's offset in l4.
  */
-uint16_t pkt_l4_csum_v4(uint32_t src, uint32_t dst, uint8_t proto, const void *l4,
-	uint16_t l4_len, uint16_t csum_off);
-uint16_t pkt_l4_csum_v6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto,
-	const void *l4, uint32_t l4_len, uint16_t csum_off);
+uint16_t pkt_l4_csum_v4(uint32_t src, uint32_t dst, uint8_t proto, const void *l4, uint16_t l4_len,
+	uint16_t csum_off);
+uint16_t pkt_l4_csum_v6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto, const void *l4,
+	uint32_t l4_len, uint16_t csum_off);
 
 /*
  * RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), for a 16-bit and a 32-bit field.

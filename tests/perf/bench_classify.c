@@ -199,8 +199,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	memset(&dp, 0, sizeof(dp));
-	if (prof_load_buf("bench.ini", profile, sizeof(profile) - 1, &dp.prof, err,
-		sizeof(err)) != 0) {
+	if (prof_load_buf("bench.ini", profile, sizeof(profile) - 1, &dp.prof, err, sizeof(err)) !=
+		0) {
 		fprintf(stderr, "bench_classify: %s\n", err);
 		return 1;
 	}
@@ -232,7 +232,8 @@ main(int argc, char **argv)
 		dp.n_workers, BURST, RUNS);
 	printf("  %-22s %8.1f cycles/packet\n", "empty loop", measure(&dp, mix, BURST, true));
 	for (k = 0; k < 5; k++)
-		printf("  %-22s %8.1f cycles/packet\n", names[k], measure(&dp, one[k], BURST, false));
+		printf("  %-22s %8.1f cycles/packet\n", names[k],
+			measure(&dp, one[k], BURST, false));
 	printf("  %-22s %8.1f cycles/packet\n", "mix", measure(&dp, mix, BURST, false));
 	printf("  (TSC %.2f GHz)\n", (double)rte_get_tsc_hz() / 1e9);
 	rte_eal_cleanup();
