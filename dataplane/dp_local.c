@@ -89,6 +89,8 @@ dp_local_for_us(const struct dp *dp, unsigned int pidx, const struct pkt_info *p
 
 	switch (pi->l3) {
 	case PKT_L3_ARP:
+		/* Gratuitous ARP (sender == target) may refresh a neighbour. */
+		return owns4(lp, pi->dst.v4) || (pi->src.v4 == pi->dst.v4 && pi->src.v4 != 0);
 	case PKT_L3_IPV4:
 		return owns4(lp, pi->dst.v4);
 	case PKT_L3_IPV6:
@@ -191,6 +193,27 @@ arp_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf
 	rte_ether_addr_copy(our, &eh->src_addr);
 	w->st.arp_replies++;
 	return DP_VERDICT(DP_V_TX, pidx);
+}
+
+/*
+ * A gratuitous ARP for somebody else's address: a neighbour announcing a
+ * new MAC (failover).  Refresh an entry we have; create none, so the
+ * table is not filled by announcements of hosts we never talk to.
+ */
+static uint32_t
+garp_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
+	const struct pkt_info *pi)
+{
+	const struct rte_arp_hdr *ah =
+		rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, pi->l3_off);
+	struct rte_ether_addr cur;
+
+	if (pi->src.v4 != pi->dst.v4 || pi->src.v4 == 0)
+		return DP_DROP_V(DP_DROP_ARP_NOT_OURS);
+	if (dp_neigh_lookup(dp->neigh, pidx, &pi->src, &cur) != 0)
+		return DP_DROP_V(DP_DROP_ARP_NOT_OURS);
+	learn(dp, w, pidx, &pi->src, ah->arp_data.arp_sha.addr_bytes);
+	return DP_VERDICT(DP_V_DONE, 0);
 }
 
 /* Address the reply to its next hop, or leave it to the main lcore. */
@@ -443,7 +466,7 @@ dp_local_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte
 	switch (pi->l3) {
 	case PKT_L3_ARP:
 		if (!owns4(lp, pi->dst.v4))
-			return DP_DROP_V(DP_DROP_ARP_NOT_OURS);
+			return garp_input(dp, w, pidx, m, pi);
 		return arp_input(dp, w, pidx, m, pi);
 	case PKT_L3_IPV4:
 		if (!owns4(lp, pi->dst.v4))

@@ -48,34 +48,49 @@ usage(FILE *f)
 		"  EAL arguments after -- override those in [dataplane] eal =\n");
 }
 
-/* Learn events and held packets from every worker. */
+/* Apply a worker's learn events. */
+static void
+drain_events(struct dp *dp, struct dp_worker *w)
+{
+	struct dp_event ev[DP_BURST];
+	unsigned int k, n;
+
+	do {
+		n = rte_ring_sc_dequeue_burst_elem(w->events, ev, sizeof(ev[0]), DP_BURST, NULL);
+		for (k = 0; k < n; k++) {
+			struct pkt_addr a = {.family = ev[k].family};
+
+			if (ev[k].type != DP_EV_LEARN)
+				continue;
+			if (a.family == AF_INET)
+				memcpy(&a.v4, ev[k].addr, 4);
+			else
+				memcpy(a.v6, ev[k].addr, 16);
+			dp_neigh_learn(dp, ev[k].port, &a, ev[k].mac, false);
+		}
+	} while (n == DP_BURST);
+}
+
+/*
+ * Learn events and held packets from every worker.  A worker queues the
+ * learn event of an ARP before the packet that needed it, so events are
+ * drained again after each burst of packets is taken and before it is
+ * held: the packet then finds its next hop instead of asking again.
+ */
 static void
 drain_workers(struct dp *dp)
 {
+	struct rte_mbuf *pkts[DP_BURST];
 	unsigned int i, k, n;
 
 	for (i = 0; i < dp->n_workers; i++) {
 		struct dp_worker *w = dp->workers[i];
-		struct dp_event ev[DP_BURST];
-		struct rte_mbuf *pkts[DP_BURST];
 
-		do {
-			n = rte_ring_sc_dequeue_burst_elem(
-				w->events, ev, sizeof(ev[0]), DP_BURST, NULL);
-			for (k = 0; k < n; k++) {
-				struct pkt_addr a = {.family = ev[k].family};
-
-				if (ev[k].type != DP_EV_LEARN)
-					continue;
-				if (a.family == AF_INET)
-					memcpy(&a.v4, ev[k].addr, 4);
-				else
-					memcpy(a.v6, ev[k].addr, 16);
-				dp_neigh_learn(dp, ev[k].port, &a, ev[k].mac, false);
-			}
-		} while (n == DP_BURST);
+		drain_events(dp, w);
 		do {
 			n = rte_ring_sc_dequeue_burst(w->to_main, (void **)pkts, DP_BURST, NULL);
+			if (n != 0)
+				drain_events(dp, w);
 			for (k = 0; k < n; k++)
 				dp_neigh_hold(dp, pkts[k]);
 		} while (n == DP_BURST);

@@ -47,6 +47,7 @@ struct neigh_hold {
 struct dp_neigh {
 	struct rte_hash *h;
 	uint64_t *mac; /* [DP_NEIGH_MAX], MAC_VALID | mac48; atomic */
+	uint64_t *seen_tsc; /* main lcore only: when the entry was last confirmed */
 	bool *is_static;
 	struct neigh_hold *hold; /* main lcore only */
 	unsigned int held_total;
@@ -89,16 +90,26 @@ dp_neigh_create(struct dp *dp)
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF,
 	};
 	struct dp_neigh *n = rte_zmalloc("ep_neigh", sizeof(*n), RTE_CACHE_LINE_SIZE);
+	struct rte_hash_rcu_config rcu;
 
+	memset(&rcu, 0, sizeof(rcu));
 	if (n == NULL)
 		return -ENOMEM;
 	n->nl_fd = -1;
 	n->h = rte_hash_create(&hp);
 	n->mac = rte_zmalloc("ep_neigh_mac", sizeof(uint64_t) * DP_NEIGH_MAX, RTE_CACHE_LINE_SIZE);
 	n->is_static = rte_zmalloc("ep_neigh_static", sizeof(bool) * DP_NEIGH_MAX, 0);
+	n->seen_tsc = rte_zmalloc("ep_neigh_seen", sizeof(uint64_t) * DP_NEIGH_MAX, 0);
 	n->hold = rte_zmalloc("ep_neigh_hold", sizeof(struct neigh_hold) * DP_NEIGH_MAX, 0);
 	dp->neigh = n;
-	if (n->h == NULL || n->mac == NULL || n->is_static == NULL || n->hold == NULL)
+	if (n->h == NULL || n->mac == NULL || n->is_static == NULL || n->seen_tsc == NULL ||
+		n->hold == NULL)
+		return -ENOMEM;
+	/* A deleted key's slot (and so its index into mac[]) is reused only
+	 * after every worker has passed a quiescent point. */
+	rcu.v = dp->qsbr;
+	rcu.mode = RTE_HASH_QSBR_MODE_DQ;
+	if (rte_hash_rcu_qsbr_add(n->h, &rcu) != 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -120,6 +131,7 @@ dp_neigh_free(struct dp *dp)
 	rte_hash_free(n->h);
 	rte_free(n->mac);
 	rte_free(n->is_static);
+	rte_free(n->seen_tsc);
 	rte_free(n->hold);
 	rte_free(n);
 	dp->neigh = NULL;
@@ -184,10 +196,23 @@ dp_neigh_learn(struct dp *dp, unsigned int pidx, const struct pkt_addr *a, const
 		n->st.entries++;
 	}
 	n->is_static[pos] = is_static;
+	n->seen_tsc[pos] = rte_get_tsc_cycles();
 	__atomic_store_n(&n->mac[pos], mac_pack(mac), __ATOMIC_RELEASE);
 	n->st.learned++;
 	release_held(dp, pos, mac);
 	return 0;
+}
+
+/* Remove an entry that holds nothing; its slot is reused after RCU. */
+static void
+entry_delete(struct dp_neigh *n, const struct neigh_key *k, int32_t pos)
+{
+	__atomic_store_n(&n->mac[pos], 0, __ATOMIC_RELEASE);
+	n->is_static[pos] = false;
+	n->hold[pos].n = 0;
+	n->hold[pos].tries = 0;
+	if (rte_hash_del_key(n->h, k) >= 0)
+		n->st.entries--;
 }
 
 void
@@ -376,25 +401,41 @@ dp_neigh_hold(struct dp *dp, struct rte_mbuf *m)
 	}
 }
 
+/*
+ * Entries learned from ARP/ND on a pmd port are trusted this long; after
+ * that the next packet for the neighbour resolves it again (held, not
+ * lost).  xdp ports follow the kernel's table over netlink instead.
+ */
+#define DP_NEIGH_REACHABLE_S 300
+
 void
 dp_neigh_tick(struct dp *dp)
 {
 	struct dp_neigh *n = dp->neigh;
 	uint64_t now = rte_get_tsc_cycles();
+	uint64_t max_age = rte_get_tsc_hz() * DP_NEIGH_REACHABLE_S;
 	const void *key;
 	void *data;
 	uint32_t iter = 0;
 	int32_t pos;
 
-	if (n->held_total == 0)
-		return;
 	while ((pos = rte_hash_iterate(n->h, &key, &data, &iter)) >= 0) {
 		const struct neigh_key *k = key;
+		struct neigh_key kcopy = *k;
 		struct neigh_hold *h = &n->hold[pos];
 		struct pkt_addr nh = {.family = k->family};
+		uint64_t mac = __atomic_load_n(&n->mac[pos], __ATOMIC_RELAXED);
 		unsigned int i;
 
-		if (h->n == 0 || now < h->next_tsc)
+		if (h->n == 0) {
+			if ((mac & MAC_VALID) && !n->is_static[pos] && now - n->seen_tsc[pos] > max_age &&
+				dp->ports[k->pidx].prof->mode == PROF_PORT_PMD) {
+				entry_delete(n, &kcopy, pos);
+				n->st.aged++;
+			}
+			continue;
+		}
+		if (now < h->next_tsc)
 			continue;
 		if (h->tries < DP_NEIGH_RETRIES) {
 			if (k->family == AF_INET)
@@ -412,6 +453,10 @@ dp_neigh_tick(struct dp *dp)
 		n->held_total -= h->n;
 		h->n = 0;
 		h->tries = 0;
+		/* Never answered: forget it, so unresolvable (or spoofed)
+		 * next hops cannot fill the table. */
+		if (!(mac & MAC_VALID) && !n->is_static[pos])
+			entry_delete(n, &kcopy, pos);
 	}
 }
 
@@ -457,6 +502,35 @@ dp_neigh_netlink_input(struct dp *dp)
 {
 	if (dp->neigh->nl_fd >= 0)
 		dp_nl_neigh_recv(dp->neigh->nl_fd, on_netlink, dp);
+}
+
+int
+dp_neigh_walk(const struct dp *dp, dp_neigh_walk_cb cb, void *arg)
+{
+	const struct dp_neigh *n = dp->neigh;
+	const void *key;
+	void *data;
+	uint32_t iter = 0;
+	int32_t pos;
+	int count = 0;
+
+	while ((pos = rte_hash_iterate(n->h, &key, &data, &iter)) >= 0) {
+		const struct neigh_key *k = key;
+		struct pkt_addr a = {.family = k->family};
+		uint64_t v = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
+		uint8_t mac[6];
+		unsigned int i;
+
+		if (k->family == AF_INET)
+			memcpy(&a.v4, k->addr, 4);
+		else
+			memcpy(a.v6, k->addr, 16);
+		for (i = 0; i < 6; i++)
+			mac[i] = (uint8_t)(v >> (8 * i));
+		cb(arg, k->pidx, &a, (v & MAC_VALID) ? mac : NULL, n->is_static[pos]);
+		count++;
+	}
+	return count;
 }
 
 void

@@ -259,6 +259,34 @@ tel_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "released", st.released);
 	rte_tel_data_add_dict_u64(d, "hold_drops", st.hold_drops);
 	rte_tel_data_add_dict_u64(d, "unresolved", st.unresolved);
+	rte_tel_data_add_dict_u64(d, "aged", st.aged);
+	return 0;
+}
+
+static void
+neigh_entry(void *arg, unsigned int pidx, const struct pkt_addr *a, const uint8_t *mac,
+	bool is_static)
+{
+	struct rte_tel_data *list = arg;
+	char ip[PKT_ADDR_STRLEN], line[128];
+
+	pkt_addr_format(a, ip, sizeof(ip));
+	if (mac != NULL)
+		snprintf(line, sizeof(line), "%s %s %02x:%02x:%02x:%02x:%02x:%02x %s",
+			tel_dp->ports[pidx].prof->name, ip, mac[0], mac[1], mac[2], mac[3], mac[4],
+			mac[5], is_static ? "static" : "learned");
+	else
+		snprintf(line, sizeof(line), "%s %s - incomplete", tel_dp->ports[pidx].prof->name,
+			ip);
+	rte_tel_data_add_array_string(list, line);
+}
+
+/* /edgeplane/neigh_table: "PORT ADDRESS MAC static|learned" or "PORT ADDRESS - incomplete". */
+static int
+tel_neigh_table(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
+	dp_neigh_walk(tel_dp, neigh_entry, d);
 	return 0;
 }
 
@@ -280,6 +308,8 @@ dp_telemetry_register(struct dp *dp)
 		"/edgeplane/port", tel_port, "One port's counters. Parameters: port name");
 	ret |= rte_telemetry_register_cmd(
 		"/edgeplane/neigh", tel_neigh, "Next-hop table counters. Takes no parameters");
+	ret |= rte_telemetry_register_cmd("/edgeplane/neigh_table", tel_neigh_table,
+		"Next-hop table entries. Takes no parameters");
 	return ret == 0 ? 0 : -EINVAL;
 }
 

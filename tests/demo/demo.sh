@@ -36,7 +36,7 @@ cleanup() {
 	fi
 	ip netns del "$NS" 2>/dev/null || true
 	ip link del "$DEV" 2>/dev/null || true
-	rm -f "$LOG"
+	rm -rf "$LOG" "/var/run/dpdk/$PREFIX"
 }
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -303,7 +303,7 @@ def main():
     finally:
         for ns in (NS_C, NS_D):
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        subprocess.run(["rm", "-rf", d])
+        subprocess.run(["rm", "-rf", d, f"/var/run/dpdk/{RUN}", f"/var/run/dpdk/{RUN}x"])
     print(f"{passed} passed, {failed} failed")
     return 0 if failed == 0 and passed > 0 else 1
 

@@ -421,6 +421,10 @@ class Dataplane(Run):
     def neigh(self):
         return self.tel.query("/edgeplane/neigh")
 
+    def neigh_table(self):
+        """Entries as strings: "PORT ADDRESS MAC static|learned" or "PORT ADDRESS - incomplete"."""
+        return self.tel.query("/edgeplane/neigh_table")
+
     def port(self, name=PORT):
         return self.tel.query(f"/edgeplane/port,{name}")
 

@@ -6,14 +6,18 @@ pcap fixture: ARP on a pmd port.
 Packets: (1) ARP request who-has 192.0.2.1 tell 192.0.2.2 (broadcast);
 (2) ARP request who-has 192.0.2.99 tell 192.0.2.2; (3) an unsolicited ARP
 reply 192.0.2.3 is-at 02:00:00:00:00:03 sent to 192.0.2.1 / the port MAC;
-(4) an ICMP echo request from 192.0.2.3 to 192.0.2.1.
+(4) an ICMP echo request from 192.0.2.3 to 192.0.2.1; (5) a gratuitous ARP
+from 192.0.2.3 announcing a new MAC 02:00:00:00:00:33 (a failover);
+(6) a gratuitous ARP from 192.0.2.44, a host we never talked to.
 State: port ext 192.0.2.1/24, 2001:db8::1/64, static neighbour
 192.0.2.254 (the gateway); nothing else known.
 Checks: exactly one ARP reply, for 192.0.2.1, with the port MAC as sender
 and 192.0.2.2 / its MAC as target, Ethernet from the port MAC to the
 requester; no reply for 192.0.2.99, counted as arp_not_ours; the senders
 of (1) and (3) are learned (/edgeplane/neigh), and (4) is answered
-straight to 02:00:00:00:00:03 without the dataplane asking for it.
+straight to 02:00:00:00:00:03 without the dataplane asking for it; (5)
+moves 192.0.2.3's entry to the new MAC; (6) creates no entry and is
+counted as arp_not_ours.
 """
 import eptest
 from eptest import ADDR4, PORT_MAC, ARP, ICMP, IP, Ether
@@ -21,6 +25,7 @@ from eptest import ADDR4, PORT_MAC, ARP, ICMP, IP, Ether
 MAC2, IP2 = "02:00:00:00:00:02", "192.0.2.2"
 MAC3, IP3 = "02:00:00:00:00:03", "192.0.2.3"
 NOT_OURS = "192.0.2.99"
+MAC3_NEW, IP_GARP_UNKNOWN = "02:00:00:00:00:33", "192.0.2.44"
 BCAST = "ff:ff:ff:ff:ff:ff"
 
 
@@ -36,6 +41,11 @@ def body(t):
                                             hwdst=PORT_MAC, pdst=ADDR4),
         Ether(dst=PORT_MAC, src=MAC3) / IP(src=IP3, dst=ADDR4) /
         ICMP(type=8, id=0x3333, seq=1) / (b"arp-learned" * 4),
+        Ether(dst=BCAST, src=MAC3_NEW) / ARP(op=1, hwsrc=MAC3_NEW, psrc=IP3,
+                                             hwdst="00:00:00:00:00:00", pdst=IP3),
+        Ether(dst=BCAST, src="02:00:00:00:00:44") /
+        ARP(op=1, hwsrc="02:00:00:00:00:44", psrc=IP_GARP_UNKNOWN,
+            hwdst="00:00:00:00:00:00", pdst=IP_GARP_UNKNOWN),
     ]
     dp.write_input(frames)
 
@@ -44,9 +54,9 @@ def body(t):
     t.check(eptest.mac_eq(dp.port()["mac"], PORT_MAC), f"port MAC is {PORT_MAC}",
             f"telemetry says {dp.port()['mac']}")
     dp.wait_settled(counters={"arp_replies": 1, "echo_replies": 1},
-                    drops={"arp_not_ours": 1},
-                    extra=lambda: dp.neigh()["learned"] >= 2, what="neigh learned >= 2")
-    s, d, n = dp.stats(), dp.drops(), dp.neigh()
+                    drops={"arp_not_ours": 2},
+                    extra=lambda: dp.neigh()["learned"] >= 3, what="neigh learned >= 3")
+    s, d, n, table = dp.stats(), dp.drops(), dp.neigh(), dp.neigh_table()
     t.stopped_cleanly(dp)
 
     # Checks.
@@ -71,10 +81,14 @@ def body(t):
     t.equal(len([p for p in replies if p[ARP].psrc == NOT_OURS]), 0,
             f"ARP replies for {NOT_OURS}")
     t.equal(s["arp_replies"], 1, "stats arp_replies")
-    t.equal(d["arp_not_ours"], 1, "drops arp_not_ours")
+    t.equal(d["arp_not_ours"], 2, "drops arp_not_ours (192.0.2.99, unknown gratuitous)")
 
     # Learning: 192.0.2.2 from its request, 192.0.2.3 from its reply.
-    t.at_least(n["learned"], 2, "neigh learned (from the request and the reply)")
+    t.at_least(n["learned"], 3, "neigh learned (request, reply, gratuitous refresh)")
+    t.check(f"ext {IP3} {MAC3_NEW} learned" in table,
+            f"gratuitous ARP moved {IP3} to {MAC3_NEW}", table)
+    t.check(not any(IP_GARP_UNKNOWN in e for e in table),
+            f"no entry for the unknown announcer {IP_GARP_UNKNOWN}", table)
     t.equal(n["entries"], 3, "neigh entries (static gateway, 192.0.2.2, 192.0.2.3)")
     t.equal(s["punted"], 1, "punted (the ARP reply goes to the kernel too)")
     echo = [p for p in out if IP in p and ICMP in p and p[IP].dst == IP3

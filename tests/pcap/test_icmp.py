@@ -98,7 +98,7 @@ def body(t):
                     drops={"icmp_bad_checksum": 1, "neigh_unresolved": 1},
                     extra=lambda: dp.neigh()["unresolved"] >= 1,
                     what="neigh unresolved >= 1", timeout=10)
-    s, d, n = dp.stats(), dp.drops(), dp.neigh()
+    s, d, n, dp_table = dp.stats(), dp.drops(), dp.neigh(), dp.neigh_table()
     t.stopped_cleanly(dp)
     out = dp.output()
 
@@ -127,6 +127,9 @@ def body(t):
     t.equal(len(replies4(out, ID_SILENT)), 0, f"echo replies to {SILENT}")
     t.at_least(d["neigh_unresolved"], 1, "drops neigh_unresolved")
     t.at_least(n["unresolved"], 1, "neigh unresolved")
+    table = dp_table
+    t.check(not any(" 192.0.2.50 " in e for e in table),
+            "the never-answered next hop 192.0.2.50 is removed from the table", table)
     t.at_least(n["requests"], len(asks), "neigh requests")
 
     # Bad checksum.
