@@ -165,6 +165,8 @@ void dp_wake_main(struct dp *dp, struct rte_ring *r);
 int dp_main_tx(struct dp *dp, unsigned int pidx, struct rte_mbuf *m);
 
 /* dp_port.c */
+#define DP_TAP_DESC 512
+unsigned int dp_ports_mbufs_needed(const struct dp *dp);
 int dp_ports_open(struct dp *dp);
 int dp_ports_start(struct dp *dp);
 void dp_ports_close(struct dp *dp);

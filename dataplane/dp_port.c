@@ -59,6 +59,33 @@ netdev_rx_queues(const char *ifname)
 	return n == 0 ? 1 : n;
 }
 
+/* Queues a port will have: its xdp queue range, else one per worker. */
+static unsigned int
+port_queues(const struct dp *dp, const struct prof_port *pp)
+{
+	unsigned int q = dp->n_workers;
+
+	if (pp->mode == PROF_PORT_XDP)
+		q = pp->queues_set ? (unsigned int)(pp->queue_last - pp->queue_first + 1) :
+				     netdev_rx_queues(pp->device);
+	return q < DP_MAX_QUEUES ? q : DP_MAX_QUEUES;
+}
+
+unsigned int
+dp_ports_mbufs_needed(const struct dp *dp)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < dp->prof->n_ports; i++) {
+		const struct prof_port *pp = &dp->prof->ports[i];
+
+		n += port_queues(dp, pp) * (DP_RX_DESC + DP_TX_DESC);
+		if (pp->mode == PROF_PORT_PMD)
+			n += dp->n_workers * 2 * DP_TAP_DESC;
+	}
+	return n;
+}
+
 static int
 open_pmd(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 {
