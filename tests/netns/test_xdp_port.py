@@ -228,7 +228,20 @@ def run(d):
         check(dp.wait_ready(), "start after kill -9", dp.output()[-2000:])
         check("replaced a stale Edgeplane XDP program" in dp.output(),
               "stale program replaced, and said so")
+        # The client keeps the dataplane's MAC pinned, so it never ARPs
+        # again: the fresh dataplane can only learn the client's MAC by
+        # asking the kernel (managed neighbour) and hearing back over
+        # netlink; the first reply waits in the hold queue meanwhile.
+        dev_mac = sh("cat", f"/sys/class/net/{DEV}/address", ns=NS_D).stdout.strip()
+        sh("ip", "neigh", "replace", VIP4, "lladdr", dev_mac, "dev", PEER, "nud", "permanent",
+           ns=NS_C)
+        sh("ip", "neigh", "flush", "dev", DEV, ns=NS_D, check_rc=False)
         check(ping_eventually(VIP4), "answers after the restart")
+        n = dp.tel("/edgeplane/neigh")
+        check(n["requests"] >= 1 and n["held"] >= 1 and n["released"] >= 1,
+              "next hop resolved through the kernel (held, asked, released)", n)
+        kn = sh("ip", "neigh", "show", "10.201.0.2", "dev", DEV, ns=NS_D).stdout
+        check("managed" in kn and "lladdr" in kn, "the kernel keeps a managed entry for it", kn)
         check(dp.stop() == 0, "exit 0")
         check(not has_xdp_prog(), "no XDP program left after kill -9 + restart + stop")
     finally:
