@@ -100,6 +100,26 @@ def binary():
     return BINARY
 
 
+def reserve_hugepages(pages=256):
+    """A secondary process (dpdk-dumpcap, proc-info) needs the primary on
+    hugepages: reserve some 2 MB pages and mount hugetlbfs if needed."""
+    path = "/proc/sys/vm/nr_hugepages"
+    with open(path) as f:
+        have = int(f.read())
+    if have < pages:
+        with open(path, "w") as f:
+            f.write(str(pages))
+    with open("/proc/mounts") as f:
+        mounted = any(line.split()[2] == "hugetlbfs" for line in f)
+    if not mounted:
+        os.makedirs("/dev/hugepages", exist_ok=True)
+        sh("mount", "-t", "hugetlbfs", "nodev", "/dev/hugepages")
+    with open("/proc/meminfo") as f:
+        free = [ln for ln in f if ln.startswith("HugePages_Free")]
+    if not free or int(free[0].split()[1]) < 128:
+        raise Failure(f"could not reserve hugepages: {free}")
+
+
 def require_root():
     if os.geteuid() != 0:
         raise Failure("must run as root: the test creates a network namespace "
@@ -236,11 +256,13 @@ def _cleanup_all():
 atexit.register(_cleanup_all)
 
 
-def standard_profile(tmp, workers=1, queues=1, extra=()):
+def standard_profile(tmp, workers=1, queues=1, extra=(), device=None):
     """The fixtures' profile: [dataplane] and one pmd port on net_pcap with
-    `queues` rx_pcap/tx_pcap files in tmp (in<q>.pcap, out<q>.pcap)."""
+    `queues` rx_pcap/tx_pcap files in tmp (in<q>.pcap, out<q>.pcap), or
+    on `device` when given."""
     pcaps = ",".join(f"rx_pcap={tmp}/in{q}.pcap,tx_pcap={tmp}/out{q}.pcap"
                      for q in range(queues))
+    device = device or f"net_pcap0,{pcaps}"
     lines = [
         "; written by tests/pcap/eptest.py",
         "[dataplane]",
@@ -250,7 +272,7 @@ def standard_profile(tmp, workers=1, queues=1, extra=()):
         "",
         f"[port {PORT}]",
         "mode = pmd",
-        f"device = net_pcap0,{pcaps}",
+        f"device = {device}",
         f"address = {ADDR4}/{PLEN4}",
         f"address = {ADDR6}/{PLEN6}",
         f"gateway = {GW4}",
@@ -262,11 +284,13 @@ def standard_profile(tmp, workers=1, queues=1, extra=()):
     return lines
 
 
-def eal_args(run_id, workers=1):
-    """EAL arguments for a run: no hugepages, no PCI, the run's own
-    --file-prefix; the main lcore plus one per worker."""
+def eal_args(run_id, workers=1, hugepages=False):
+    """EAL arguments for a run: no hugepages (unless a secondary process
+    must attach), no PCI, the run's own --file-prefix; the main lcore
+    plus one per worker."""
     cores = "--lcores=0@0,1@0,2@1" if workers == 2 else f"-l 0-{workers}"
-    return cores.split() + ["--no-huge", "-m", "512", "--no-pci",
+    mem = ["-m", "256"] if hugepages else ["--no-huge", "-m", "512"]
+    return cores.split() + mem + ["--no-pci",
                             f"--file-prefix={run_id}", "--log-level=edgeplane.*:info"]
 
 
@@ -310,8 +334,11 @@ class Dataplane(Run):
     tx_pcap files, in the run's namespace and with its --file-prefix, so
     runs never collide and the tap stays off the host."""
 
-    def __init__(self, name, workers=1, queues=1, profile_extra=()):
+    def __init__(self, name, workers=1, queues=1, profile_extra=(), device=None,
+                 hugepages=False):
         super().__init__()
+        self.device = device
+        self.hugepages = hugepages
         self.name = name
         self.workers = workers
         self.queues = queues
@@ -338,7 +365,8 @@ class Dataplane(Run):
         self.fed[q] = len(frames)
 
     def write_profile(self):
-        lines = standard_profile(self.tmp, self.workers, self.queues, self.profile_extra)
+        lines = standard_profile(self.tmp, self.workers, self.queues, self.profile_extra,
+                                 self.device)
         with open(self.profile_path, "w") as f:
             f.write("\n".join(lines) + "\n")
 
@@ -355,7 +383,7 @@ class Dataplane(Run):
             # then stops it.
             self.proc = subprocess.Popen(
                 ["ip", "netns", "exec", self.netns, exe, "--profile", self.profile_path,
-                 "--"] + eal_args(self.run_id, self.workers),
+                 "--"] + eal_args(self.run_id, self.workers, self.hugepages),
                 stdout=out, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
         self.tel = Telemetry(os.path.join(self.runtime_dir, "dpdk_telemetry.v2"))
 
