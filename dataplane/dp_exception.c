@@ -46,10 +46,11 @@ dp_exception_open(struct dp *dp, struct dp_port *p, unsigned int pidx)
 	conf.intr_conf.rxq = 1;
 	ret = rte_eth_dev_configure(p->tap_port_id, n, n, &conf);
 	for (q = 0; ret == 0 && q < n; q++) {
-		ret = rte_eth_rx_queue_setup(p->tap_port_id, q, DP_TAP_DESC, SOCKET_ID_ANY, NULL,
-			dp->pool);
+		ret = rte_eth_rx_queue_setup(
+			p->tap_port_id, q, DP_TAP_DESC, SOCKET_ID_ANY, NULL, dp->pool);
 		if (ret == 0)
-			ret = rte_eth_tx_queue_setup(p->tap_port_id, q, DP_TAP_DESC, SOCKET_ID_ANY, NULL);
+			ret = rte_eth_tx_queue_setup(
+				p->tap_port_id, q, DP_TAP_DESC, SOCKET_ID_ANY, NULL);
 	}
 	if (ret == 0)
 		ret = rte_eth_dev_start(p->tap_port_id);

@@ -257,7 +257,8 @@ setup(struct dp *dp)
 		return -rte_errno;
 	/* Every descriptor of every queue (taps included), every ring full,
 	 * the per-lcore caches, and slack for packets in flight. */
-	nb_mbufs = dp_ports_mbufs_needed(dp) + (dp->n_workers * (dp->n_workers + 2)) * DP_RING_SIZE +
+	nb_mbufs = dp_ports_mbufs_needed(dp) +
+		(dp->n_workers * (dp->n_workers + 2)) * DP_RING_SIZE +
 		(dp->n_workers + 1) * DP_MBUF_CACHE * 2 + 4096;
 	dp->pool = rte_pktmbuf_pool_create("ep_mbufs", nb_mbufs, DP_MBUF_CACHE, 0,
 		RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());

@@ -46,7 +46,7 @@ struct neigh_hold {
 
 struct dp_neigh {
 	struct rte_hash *h;
-	uint64_t *mac; /* [DP_NEIGH_MAX], MAC_VALID | mac48; atomic */
+	uint64_t *mac;	    /* [DP_NEIGH_MAX], MAC_VALID | mac48; atomic */
 	uint64_t *seen_tsc; /* main lcore only: when the entry was last confirmed */
 	bool *is_static;
 	struct neigh_hold *hold; /* main lcore only */
@@ -428,7 +428,8 @@ dp_neigh_tick(struct dp *dp)
 		unsigned int i;
 
 		if (h->n == 0) {
-			if ((mac & MAC_VALID) && !n->is_static[pos] && now - n->seen_tsc[pos] > max_age &&
+			if ((mac & MAC_VALID) && !n->is_static[pos] &&
+				now - n->seen_tsc[pos] > max_age &&
 				dp->ports[k->pidx].prof->mode == PROF_PORT_PMD) {
 				entry_delete(n, &kcopy, pos);
 				n->st.aged++;

@@ -51,8 +51,8 @@ int dp_neigh_netlink_fd(struct dp *dp);
 void dp_neigh_netlink_input(struct dp *dp);
 
 /* Every entry, for diagnostics (mac NULL: not resolved yet). */
-typedef void (*dp_neigh_walk_cb)(void *arg, unsigned int pidx, const struct pkt_addr *a,
-	const uint8_t *mac, bool is_static);
+typedef void (*dp_neigh_walk_cb)(
+	void *arg, unsigned int pidx, const struct pkt_addr *a, const uint8_t *mac, bool is_static);
 int dp_neigh_walk(const struct dp *dp, dp_neigh_walk_cb cb, void *arg);
 
 /* Counters for telemetry. */
@@ -64,7 +64,7 @@ struct dp_neigh_stats {
 	uint64_t released;
 	uint64_t hold_drops;
 	uint64_t unresolved;
-	uint64_t aged;      /* learned entries expired (pmd ports) */
+	uint64_t aged; /* learned entries expired (pmd ports) */
 };
 void dp_neigh_get_stats(const struct dp *dp, struct dp_neigh_stats *st);
 

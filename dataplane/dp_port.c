@@ -66,8 +66,8 @@ port_queues(const struct dp *dp, const struct prof_port *pp)
 	unsigned int q = dp->n_workers;
 
 	if (pp->mode == PROF_PORT_XDP)
-		q = pp->queues_set ? (unsigned int)(pp->queue_last - pp->queue_first + 1) :
-				     netdev_rx_queues(pp->device);
+		q = pp->queues_set ? (unsigned int)(pp->queue_last - pp->queue_first + 1)
+				   : netdev_rx_queues(pp->device);
 	return q < DP_MAX_QUEUES ? q : DP_MAX_QUEUES;
 }
 

@@ -47,9 +47,10 @@ dp_drop_name(unsigned int reason)
 }
 
 /* Worker counter fields, by name, for the sums and the per-worker arrays. */
-#define DP_WSTATS(X)                                                                          \
-	X(rx)                                                                                 \
-	X(tx) X(handoff_out) X(handoff_in) X(slowpath) X(punted) X(arp_replies) X(nd_replies) \
+#define DP_WSTATS(X)                                                                    \
+	X(rx)                                                                           \
+	X(tx)                                                                           \
+	X(handoff_out) X(handoff_in) X(slowpath) X(punted) X(arp_replies) X(nd_replies) \
 		X(echo_replies) X(polls) X(busy_polls) X(idle_sleeps)
 
 struct totals {
@@ -264,8 +265,8 @@ tel_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static void
-neigh_entry(void *arg, unsigned int pidx, const struct pkt_addr *a, const uint8_t *mac,
-	bool is_static)
+neigh_entry(
+	void *arg, unsigned int pidx, const struct pkt_addr *a, const uint8_t *mac, bool is_static)
 {
 	struct rte_tel_data *list = arg;
 	char ip[PKT_ADDR_STRLEN], line[128];

@@ -154,8 +154,8 @@ rs_parse_options(struct prof_ctx *ctx, char *opts, struct prof_real_server *rs)
 		if (prof_parse_uint(tok + 7, &w) != 0)
 			return prof_key_err(ctx, "invalid weight '%s'", tok + 7);
 		if (w < 1 || w > PROF_WEIGHT_MAX)
-			return prof_key_err(ctx, "weight '%s' out of range (1..%d)", tok + 7,
-				PROF_WEIGHT_MAX);
+			return prof_key_err(
+				ctx, "weight '%s' out of range (1..%d)", tok + 7, PROF_WEIGHT_MAX);
 		rs->weight = (uint32_t)w;
 		have_weight = true;
 	}

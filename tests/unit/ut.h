@@ -11,28 +11,26 @@
 
 static unsigned int ut_pass, ut_fail;
 
-#define UT_CHECK(cond)                                                               \
-	do {                                                                         \
-		if (cond) {                                                          \
-			ut_pass++;                                                   \
-		} else {                                                             \
-			ut_fail++;                                                   \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,      \
-				__LINE__, #cond);                                    \
-		}                                                                    \
+#define UT_CHECK(cond)                                                                           \
+	do {                                                                                     \
+		if (cond) {                                                                      \
+			ut_pass++;                                                               \
+		} else {                                                                         \
+			ut_fail++;                                                               \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+		}                                                                                \
 	} while (0)
 
-#define UT_CHECK_MSG(cond, ...)                                                      \
-	do {                                                                         \
-		if (cond) {                                                          \
-			ut_pass++;                                                   \
-		} else {                                                             \
-			ut_fail++;                                                   \
-			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__,      \
-				__LINE__, #cond);                                    \
-			fprintf(stderr, __VA_ARGS__);                                \
-			fputc('\n', stderr);                                         \
-		}                                                                    \
+#define UT_CHECK_MSG(cond, ...)                                                                  \
+	do {                                                                                     \
+		if (cond) {                                                                      \
+			ut_pass++;                                                               \
+		} else {                                                                         \
+			ut_fail++;                                                               \
+			fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__);                                            \
+			fputc('\n', stderr);                                                     \
+		}                                                                                \
 	} while (0)
 
 static inline int
