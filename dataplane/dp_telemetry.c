@@ -47,11 +47,21 @@ dp_drop_name(unsigned int reason)
 }
 
 /* Worker counter fields, by name, for the sums and the per-worker arrays. */
-#define DP_WSTATS(X)                                                                    \
-	X(rx)                                                                           \
-	X(tx)                                                                           \
-	X(handoff_out) X(handoff_in) X(slowpath) X(punted) X(arp_replies) X(nd_replies) \
-		X(echo_replies) X(polls) X(busy_polls) X(idle_sleeps)
+/* clang-format off */
+#define DP_WSTATS(X) \
+	X(rx) \
+	X(tx) \
+	X(handoff_out) \
+	X(handoff_in) \
+	X(slowpath) \
+	X(punted) \
+	X(arp_replies) \
+	X(nd_replies) \
+	X(echo_replies) \
+	X(polls) \
+	X(busy_polls) \
+	X(idle_sleeps)
+/* clang-format on */
 
 struct totals {
 #define DP_X_FIELD(f) uint64_t f;
