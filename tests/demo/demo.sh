@@ -102,19 +102,19 @@ for _ in $(seq 10); do
 done
 in_ns ping -c 2 -i 0.2 -W 2 "$VIP4"
 
-say "counters (DPDK telemetry, /edgeplane/stats and /edgeplane/port,demo)"
-python3 - "$sock" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-s.connect(sys.argv[1])
-s.recv(4096)
-for cmd in ("/edgeplane/stats", "/edgeplane/port,demo", "/edgeplane/neigh"):
-    s.send(cmd.encode())
-    reply = json.loads(s.recv(65536).decode())
-    for k, v in next(iter(reply.values())).items():
-        if v not in (0, "") or cmd == "/edgeplane/stats" and k in ("rx", "tx"):
-            print(f"  {cmd.split('/')[-1]:12} {k:24} {v}")
-PY
+say "counters: dpdk-telemetry.py -f $PREFIX (non-zero values)"
+printf '/edgeplane/stats\n/edgeplane/port,demo\n/edgeplane/neigh\n/edgeplane/neigh_table\n' |
+	dpdk-telemetry.py -f "$PREFIX" | python3 -c '
+import json, sys
+for line in sys.stdin:
+    if not line.startswith("{"):
+        continue
+    for cmd, val in json.loads(line).items():
+        items = val.items() if isinstance(val, dict) else enumerate(val)
+        for k, v in items:
+            if v not in (0, ""):
+                print(f"  {cmd:22} {k!s:16} {v}")
+'
 
 say "stopping (SIGTERM): the dataplane prints its counters and detaches its XDP program"
 kill -TERM "$DP_PID"

@@ -184,16 +184,16 @@ measure(const struct dp *dp, struct rte_mbuf **pkts, unsigned int n, bool empty)
 int
 main(int argc, char **argv)
 {
-	char prefix[64], err[PROF_ERR_MAX];
+	char err[PROF_ERR_MAX];
+	/* --in-memory: no runtime directory left behind, no collisions. */
 	char *eal[] = {argv[0], "--no-huge", "-m", "256", "--no-pci", "-l", "0",
-		"--log-level=*:error", prefix, NULL};
+		"--log-level=*:error", "--in-memory", NULL};
 	struct rte_mbuf *mix[BURST], *one[5][BURST];
 	const char *names[5];
 	struct dp dp;
 	unsigned int k, i;
 	size_t sz;
 
-	snprintf(prefix, sizeof(prefix), "--file-prefix=bench%d", (int)getpid());
 	if (rte_eal_init((int)(sizeof(eal) / sizeof(eal[0])) - 1, eal) < 0) {
 		fprintf(stderr, "bench_classify: EAL init failed\n");
 		return 1;
