@@ -185,9 +185,9 @@ int
 main(int argc, char **argv)
 {
 	char err[PROF_ERR_MAX];
-	/* --in-memory: no runtime directory left behind, no collisions. */
+	/* --no-shconf: no shared runtime files left behind, no collisions. */
 	char *eal[] = {argv[0], "--no-huge", "-m", "256", "--no-pci", "-l", "0",
-		"--log-level=*:error", "--in-memory", NULL};
+		"--log-level=*:error", "--no-shconf", "--no-telemetry", NULL};
 	struct rte_mbuf *mix[BURST], *one[5][BURST];
 	const char *names[5];
 	struct dp dp;
