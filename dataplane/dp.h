@@ -37,6 +37,7 @@ extern int dp_logtype;
 
 struct dp_xdp;
 struct dp_neigh;
+struct dp_ctl;
 
 /* Per-worker counters.  Written by their worker only; readers sum. */
 struct dp_wstats {
@@ -144,6 +145,7 @@ struct dp {
 	struct dp_local *local;		       /* RCU */
 	struct rte_rcu_qsbr *qsbr;
 	struct dp_neigh *neigh;
+	struct dp_ctl *ctl;		  /* control socket (main lcore) */
 	int meta_off;			  /* dynfield offset of dp_meta */
 	int wake_fd;			  /* eventfd: workers wake the main lcore */
 	uint64_t main_drops[DP_DROP_MAX]; /* drops decided on the main lcore */
@@ -201,7 +203,34 @@ int dp_exception_setup_kernel(struct dp *dp, struct dp_port *p);
 void dp_exception_poll(struct dp *dp);
 int dp_exception_fds(struct dp *dp, int *fds, unsigned int max);
 
+/* clang-format off */
+#define DP_WSTATS(X) \
+	X(rx) \
+	X(tx) \
+	X(handoff_out) \
+	X(handoff_in) \
+	X(slowpath) \
+	X(punted) \
+	X(arp_replies) \
+	X(nd_replies) \
+	X(echo_replies) \
+	X(polls) \
+	X(busy_polls) \
+	X(idle_sleeps)
+/* clang-format on */
+
+/* Every worker's counters (and the main lcore's drops) summed. */
+struct dp_totals {
+#define DP_X_FIELD(f) uint64_t f;
+	DP_WSTATS(DP_X_FIELD)
+#undef DP_X_FIELD
+	uint64_t drops[DP_DROP_MAX];
+	uint64_t drops_total;
+};
+
 /* dp_telemetry.c */
+void dp_totals_get(const struct dp *dp, struct dp_totals *t);
+void dp_port_totals(const struct dp *dp, unsigned int p, uint64_t *rx, uint64_t *tx);
 int dp_telemetry_register(struct dp *dp);
 void dp_stats_print(struct dp *dp, FILE *f);
 

@@ -31,6 +31,7 @@
 #include <rte_pdump.h>
 
 #include "dp.h"
+#include "dp_ctl.h"
 #include "dp_eal_args.h"
 #include "dp_neigh.h"
 
@@ -127,6 +128,8 @@ main_loop(struct dp *dp, int sfd)
 	epoll_add(ep, dp->wake_fd);
 	if (nlfd >= 0)
 		epoll_add(ep, nlfd);
+	if (dp_ctl_attach(dp, ep) != 0)
+		DP_LOG(WARNING, "control socket not served: %s", strerror(errno));
 	nfds = dp_exception_fds(dp, fds, RTE_DIM(fds));
 	for (i = 0; i < nfds; i++)
 		epoll_add(ep, fds[i]);
@@ -157,6 +160,8 @@ main_loop(struct dp *dp, int sfd)
 					continue;
 			} else if (fd == nlfd) {
 				dp_neigh_netlink_input(dp);
+			} else {
+				dp_ctl_input(dp, fd);
 			}
 		}
 		drain_workers(dp);
@@ -274,6 +279,9 @@ setup(struct dp *dp)
 	dp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (dp->wake_fd < 0)
 		return -errno;
+	ret = dp_ctl_open(dp);
+	if (ret < 0)
+		return ret;
 	ret = dp_neigh_create(dp);
 	if (ret < 0)
 		return ret;
@@ -304,6 +312,7 @@ static void
 teardown(struct dp *dp)
 {
 	rte_pdump_uninit();
+	dp_ctl_close(dp);
 	dp_ports_close(dp);
 	dp_workers_free(dp);
 	dp_neigh_free(dp);

@@ -46,33 +46,8 @@ dp_drop_name(unsigned int reason)
 	return "?";
 }
 
-/* Worker counter fields, by name, for the sums and the per-worker arrays. */
-/* clang-format off */
-#define DP_WSTATS(X) \
-	X(rx) \
-	X(tx) \
-	X(handoff_out) \
-	X(handoff_in) \
-	X(slowpath) \
-	X(punted) \
-	X(arp_replies) \
-	X(nd_replies) \
-	X(echo_replies) \
-	X(polls) \
-	X(busy_polls) \
-	X(idle_sleeps)
-/* clang-format on */
-
-struct totals {
-#define DP_X_FIELD(f) uint64_t f;
-	DP_WSTATS(DP_X_FIELD)
-#undef DP_X_FIELD
-	uint64_t drops[DP_DROP_MAX];
-	uint64_t drops_total;
-};
-
-static void
-sum(const struct dp *dp, struct totals *t)
+void
+dp_totals_get(const struct dp *dp, struct dp_totals *t)
 {
 	unsigned int i, r;
 
@@ -95,9 +70,9 @@ sum(const struct dp *dp, struct totals *t)
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct totals t;
+	struct dp_totals t;
 
-	sum(tel_dp, &t);
+	dp_totals_get(tel_dp, &t);
 	rte_tel_data_start_dict(d);
 #define DP_X_ADD(f) rte_tel_data_add_dict_u64(d, #f, t.f);
 	DP_WSTATS(DP_X_ADD)
@@ -113,10 +88,10 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 static int
 tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	struct totals t;
+	struct dp_totals t;
 	unsigned int r;
 
-	sum(tel_dp, &t);
+	dp_totals_get(tel_dp, &t);
 	rte_tel_data_start_dict(d);
 	for (r = 0; r < DP_DROP_MAX; r++)
 		if (r != DP_DROP_PARSE_BASE + PKT_OK)
@@ -160,8 +135,8 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
-static void
-port_sums(const struct dp *dp, unsigned int p, uint64_t *rx, uint64_t *tx)
+void
+dp_port_totals(const struct dp *dp, unsigned int p, uint64_t *rx, uint64_t *tx)
 {
 	unsigned int i;
 
@@ -193,7 +168,7 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (p = 0; p < dp->n_ports; p++) {
 		uint64_t r, t;
 
-		port_sums(dp, p, &r, &t);
+		dp_port_totals(dp, p, &r, &t);
 		rte_tel_data_add_array_string(names, dp->ports[p].prof->name);
 		rte_tel_data_add_array_u64(rx, r);
 		rte_tel_data_add_array_u64(tx, t);
@@ -220,7 +195,7 @@ tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 			p = &dp->ports[i];
 	if (p == NULL)
 		return -EINVAL;
-	port_sums(dp, (unsigned int)(p - dp->ports), &rx, &tx);
+	dp_port_totals(dp, (unsigned int)(p - dp->ports), &rx, &tx);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "name", p->prof->name);
 	rte_tel_data_add_dict_string(d, "mode", prof_port_mode_name(p->prof->mode));
@@ -327,16 +302,16 @@ dp_telemetry_register(struct dp *dp)
 void
 dp_stats_print(struct dp *dp, FILE *f)
 {
-	struct totals t;
+	struct dp_totals t;
 	unsigned int i, r;
 
-	sum(dp, &t);
+	dp_totals_get(dp, &t);
 	fprintf(f, "edge-dataplane counters\n");
 	fprintf(f, "  %-14s %14s %14s\n", "port", "rx", "tx");
 	for (i = 0; i < dp->n_ports; i++) {
 		uint64_t rx, tx;
 
-		port_sums(dp, i, &rx, &tx);
+		dp_port_totals(dp, i, &rx, &tx);
 		fprintf(f, "  %-14s %14" PRIu64 " %14" PRIu64 "\n", dp->ports[i].prof->name, rx,
 			tx);
 	}
