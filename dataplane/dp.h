@@ -232,6 +232,8 @@ struct dp_totals {
 void dp_totals_get(const struct dp *dp, struct dp_totals *t);
 void dp_port_totals(const struct dp *dp, unsigned int p, uint64_t *rx, uint64_t *tx);
 int dp_telemetry_register(struct dp *dp);
+/* Stop answering telemetry from dp (before teardown frees it). */
+void dp_telemetry_unregister(void);
 void dp_stats_print(struct dp *dp, FILE *f);
 
 #endif /* EP_DP_H */

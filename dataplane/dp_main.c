@@ -311,6 +311,7 @@ setup(struct dp *dp)
 static void
 teardown(struct dp *dp)
 {
+	dp_telemetry_unregister();
 	rte_pdump_uninit();
 	dp_ctl_close(dp);
 	dp_ports_close(dp);

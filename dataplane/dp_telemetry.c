@@ -6,6 +6,7 @@
  * load 64-bit counters that their workers store, so a read is at worst
  * a packet or two behind.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +17,16 @@
 #include "dp_neigh.h"
 #include "dp_xdp.h"
 
-static struct dp *tel_dp; /* telemetry callbacks take no user argument */
+/*
+ * Telemetry callbacks take no user argument, and DPDK 22.11 cannot
+ * unregister them: they keep being called from the telemetry thread until
+ * the process exits.  So the context they read is published here and
+ * withdrawn under a lock before teardown frees what it points to.  The
+ * lock is taken by the telemetry thread and once by the main lcore at
+ * shutdown, never on the packet path.
+ */
+static pthread_mutex_t tel_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dp *tel_dp;
 
 static const char *const drop_names[DP_DROP_PARSE_BASE] = {
 #define DP_X_NAME(e, s) [DP_DROP_##e] = s,
@@ -68,7 +78,7 @@ dp_totals_get(const struct dp *dp, struct dp_totals *t)
 }
 
 static int
-tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_stats_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct dp_totals t;
 
@@ -86,7 +96,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
-tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_drops_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct dp_totals t;
 	unsigned int r;
@@ -100,7 +110,7 @@ tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
-tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_workers_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct dp *dp = tel_dp;
 	struct rte_tel_data *a;
@@ -148,7 +158,7 @@ dp_port_totals(const struct dp *dp, unsigned int p, uint64_t *rx, uint64_t *tx)
 }
 
 static int
-tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_ports_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct dp *dp = tel_dp;
 	struct rte_tel_data *names = rte_tel_data_alloc(), *rx = rte_tel_data_alloc(),
@@ -181,7 +191,7 @@ tel_ports(const char *cmd, const char *params, struct rte_tel_data *d)
 
 /* /edgeplane/port,NAME: one port's counters, its NIC's and its XDP program's. */
 static int
-tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_port_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	const struct dp *dp = tel_dp;
 	const struct dp_port *p = NULL;
@@ -232,7 +242,7 @@ tel_port(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 static int
-tel_neigh(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_neigh_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	struct dp_neigh_stats st;
 
@@ -269,11 +279,39 @@ neigh_entry(
 
 /* /edgeplane/neigh_table: "PORT ADDRESS MAC static|learned" or "PORT ADDRESS - incomplete". */
 static int
-tel_neigh_table(const char *cmd, const char *params, struct rte_tel_data *d)
+tel_neigh_table_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
 	dp_neigh_walk(tel_dp, neigh_entry, d);
 	return 0;
+}
+
+/* Run a callback only while the dataplane is there to be read. */
+#define DP_TEL_WRAP(fn)                                                            \
+	static int fn(const char *cmd, const char *params, struct rte_tel_data *d) \
+	{                                                                          \
+		int ret = -ENODEV;                                                 \
+                                                                                   \
+		pthread_mutex_lock(&tel_lock);                                     \
+		if (tel_dp != NULL)                                                \
+			ret = fn##_locked(cmd, params, d);                         \
+		pthread_mutex_unlock(&tel_lock);                                   \
+		return ret;                                                        \
+	}
+DP_TEL_WRAP(tel_stats)
+DP_TEL_WRAP(tel_drops)
+DP_TEL_WRAP(tel_workers)
+DP_TEL_WRAP(tel_ports)
+DP_TEL_WRAP(tel_port)
+DP_TEL_WRAP(tel_neigh)
+DP_TEL_WRAP(tel_neigh_table)
+
+void
+dp_telemetry_unregister(void)
+{
+	pthread_mutex_lock(&tel_lock);
+	tel_dp = NULL;
+	pthread_mutex_unlock(&tel_lock);
 }
 
 int
@@ -281,7 +319,9 @@ dp_telemetry_register(struct dp *dp)
 {
 	int ret = 0;
 
+	pthread_mutex_lock(&tel_lock);
 	tel_dp = dp;
+	pthread_mutex_unlock(&tel_lock);
 	ret |= rte_telemetry_register_cmd(
 		"/edgeplane/stats", tel_stats, "Dataplane totals. Takes no parameters");
 	ret |= rte_telemetry_register_cmd(

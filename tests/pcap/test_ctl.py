@@ -22,6 +22,7 @@ import socket
 import stat
 import struct
 import subprocess
+import threading
 
 import eptest
 from eptest import ADDR4, PORT_MAC, ARP, ICMP, IP, Ether
@@ -169,7 +170,30 @@ def body(t):
             "a second dataplane on the same socket is refused", (r.stdout + r.stderr)[-600:])
     other.cleanup()
     t.check(dp.alive() and dp.stats() is not None, "the dataplane is still running")
+
+    # Monitoring that keeps polling while the dataplane stops must not
+    # crash it (telemetry callbacks outlive the state they read).
+    stop_polling = threading.Event()
+    polls = [0]
+
+    def poll():
+        tel = eptest.Telemetry(dp.tel.path)
+        while not stop_polling.is_set():
+            for cmd in ("/edgeplane/stats", "/edgeplane/neigh_table", "/edgeplane/port,ext",
+                        "/edgeplane/workers", "/edgeplane/drops"):
+                try:
+                    tel.query(cmd)
+                    polls[0] += 1
+                except OSError:
+                    return
+    pollers = [threading.Thread(target=poll) for _ in range(2)]
+    for th in pollers:
+        th.start()
+    dp.wait_for(lambda: polls[0] > 50, "telemetry polled", show_counters=False)
     t.stopped_cleanly(dp)
+    stop_polling.set()
+    for th in pollers:
+        th.join(10)
     t.check(not os.path.exists(sock), "the socket is removed on exit")
 
 
