@@ -145,14 +145,19 @@ struct dp {
 	struct dp_local *local;		       /* RCU */
 	struct rte_rcu_qsbr *qsbr;
 	struct dp_neigh *neigh;
-	struct dp_ctl *ctl;		  /* control socket (main lcore) */
-	int meta_off;			  /* dynfield offset of dp_meta */
-	int wake_fd;			  /* eventfd: workers wake the main lcore */
-	uint64_t main_drops[DP_DROP_MAX]; /* drops decided on the main lcore */
-	uint64_t main_tx;		  /* frames the main lcore queued for sending */
-	uint64_t exception_rx;		  /* frames the kernel sent through a tap */
-	volatile bool stop;
+	struct dp_ctl *ctl; /* control socket (main lcore) */
+	int meta_off;	    /* dynfield offset of dp_meta */
+	int wake_fd;	    /* eventfd: workers wake the main lcore */
 	uint64_t tsc_hz;
+	/* Read by every worker on every pass: a line of its own, so the
+	 * main lcore's counters below never bounce it. */
+	volatile bool stop __rte_cache_aligned;
+	/* Written by the main lcore only. */
+	struct {
+		uint64_t drops[DP_DROP_MAX]; /* drops decided on the main lcore */
+		uint64_t tx;		     /* frames it queued for sending */
+		uint64_t exception_rx;	     /* frames the kernel sent through a tap */
+	} main __rte_cache_aligned;
 };
 
 static inline uint32_t *

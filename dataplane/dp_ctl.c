@@ -257,8 +257,8 @@ do_stats(struct dp *dp, struct dp_ctl *c)
 	r->handoff_in = t.handoff_in;
 	r->slowpath = t.slowpath;
 	r->punted = t.punted;
-	r->exception_rx = dp->exception_rx;
-	r->main_tx = dp->main_tx;
+	r->exception_rx = dp->main.exception_rx;
+	r->main_tx = dp->main.tx;
 	r->arp_replies = t.arp_replies;
 	r->nd_replies = t.nd_replies;
 	r->echo_replies = t.echo_replies;

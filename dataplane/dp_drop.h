@@ -28,8 +28,9 @@
 	X(NEIGH_UNRESOLVED, "neigh_unresolved") /* next hop never answered */                  \
 	X(HANDOFF_FULL, "handoff_ring_full")                                                   \
 	X(SLOWPATH_FULL, "slowpath_ring_full")                                                 \
-	X(EXCEPTION_FULL, "exception_tx_full")                                                 \
+	X(EXCEPTION_TX, "exception_tx_failed") /* the tap refused it */                        \
 	X(TX_FULL, "tx_full")                                                                  \
+	X(TX_RING_FULL, "tx_ring_full") /* ring to the worker owning the TX queue */           \
 	X(NO_TX_QUEUE, "no_tx_queue")
 
 /* clang-format off */

@@ -3,7 +3,8 @@
  * EAL arguments: `[dataplane] eal =` from the profile, overridden by the
  * arguments given after `--` on the command line.  An option given on the
  * command line replaces the profile's (the core-set options -l, -c and
- * --lcores count as one); repeatable ones (--vdev, -a, -b, -d,
+ * --lcores count as one, and so do the memory sizes -m and --socket-mem);
+ * repeatable ones (--vdev, -a, -b, -d,
  * --log-level) accumulate.
  */
 #ifndef EP_DP_EAL_ARGS_H

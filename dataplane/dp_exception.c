@@ -42,6 +42,9 @@ dp_exception_open(struct dp *dp, struct dp_port *p, unsigned int pidx)
 	}
 	if (rte_eth_dev_get_port_by_name(name, &p->tap_port_id) != 0)
 		return -ENODEV;
+	/* Closed by dp_ports_close from here on, whatever fails next. */
+	p->has_tap = true;
+	p->n_tapq = n;
 	memset(&conf, 0, sizeof(conf));
 	conf.intr_conf.rxq = 1;
 	ret = rte_eth_dev_configure(p->tap_port_id, n, n, &conf);
@@ -61,8 +64,6 @@ dp_exception_open(struct dp *dp, struct dp_port *p, unsigned int pidx)
 	}
 	for (q = 0; q < n; q++)
 		rte_eth_dev_rx_intr_enable(p->tap_port_id, q);
-	p->n_tapq = n;
-	p->has_tap = true;
 	dp->port_index[p->tap_port_id] = (uint16_t)pidx;
 	return 0;
 }
@@ -133,7 +134,7 @@ dp_exception_poll(struct dp *dp)
 		for (q = 0; q < p->n_tapq; q++) {
 			do {
 				n = rte_eth_rx_burst(p->tap_port_id, q, pkts, DP_BURST);
-				dp->exception_rx += n;
+				dp->main.exception_rx += n;
 				for (k = 0; k < n; k++)
 					dp_main_tx(dp, i, pkts[k]);
 			} while (n == DP_BURST);

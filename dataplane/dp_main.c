@@ -338,7 +338,7 @@ main(int argc, char **argv)
 	const char *profile = NULL;
 	char err[PROF_ERR_MAX];
 	struct dp_eal_args ea;
-	bool check = false;
+	bool check = false, launch_failed = false;
 	sigset_t sigs;
 	unsigned int i;
 	int c, ret, sfd;
@@ -395,6 +395,12 @@ main(int argc, char **argv)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (sfd < 0) {
+		/* Without it SIGTERM would stay blocked for good. */
+		fprintf(stderr, "edge-dataplane: signalfd: %s\n", strerror(errno));
+		prof_free(dp.prof);
+		return 1;
+	}
 
 	ret = dp_eal_args_build(&ea, argv[0], dp.prof->dataplane.eal, argc - optind, argv + optind,
 		err, sizeof(err));
@@ -425,12 +431,20 @@ main(int argc, char **argv)
 	for (i = 0; i < dp.n_workers; i++) {
 		wargs[i].dp = &dp;
 		wargs[i].w = dp.workers[i];
-		rte_eal_remote_launch(dp_worker_main, &wargs[i], dp.workers[i]->lcore);
+		ret = rte_eal_remote_launch(dp_worker_main, &wargs[i], dp.workers[i]->lcore);
+		if (ret != 0) {
+			DP_LOG(ERR, "cannot start worker %u on lcore %u: %s", i,
+				dp.workers[i]->lcore, strerror(-ret));
+			__atomic_store_n(&dp.stop, true, __ATOMIC_RELEASE);
+			launch_failed = true;
+			break;
+		}
 	}
 	DP_LOG(INFO, "running: %u port(s), %u worker(s), profile %s", dp.n_ports, dp.n_workers,
 		profile);
 
-	main_loop(&dp, sfd);
+	if (!dp.stop)
+		main_loop(&dp, sfd);
 
 	__atomic_store_n(&dp.stop, true, __ATOMIC_RELEASE);
 	rte_eal_mp_wait_lcore();
@@ -442,5 +456,5 @@ main(int argc, char **argv)
 	dp_eal_args_free(&ea);
 	prof_free(dp.prof);
 	close(sfd);
-	return 0;
+	return launch_failed ? 1 : 0;
 }

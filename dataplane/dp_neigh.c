@@ -347,7 +347,7 @@ solicit(struct dp *dp, unsigned int pidx, const struct pkt_addr *nh)
 static void
 hold_drop(struct dp *dp, struct rte_mbuf *m, unsigned int reason)
 {
-	dp->main_drops[reason]++;
+	dp->main.drops[reason]++;
 	rte_pktmbuf_free(m);
 }
 

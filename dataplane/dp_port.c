@@ -346,15 +346,18 @@ dp_ports_open(struct dp *dp)
 			ret = open_xdp(dp, p, err, sizeof(err));
 		else
 			ret = open_pmd(dp, p, err, sizeof(err));
-		if (ret == 0)
+		if (ret == 0) {
+			/* Counted as soon as it exists, so a later failure
+			 * still closes it (and detaches its XDP program). */
+			dp->port_index[p->port_id] = (uint16_t)i;
+			dp->n_ports = i + 1;
 			ret = configure(dp, p, err, sizeof(err));
+		}
 		if (ret < 0) {
 			DP_LOG(ERR, "%s:%u: [port %s] %s", dp->prof->file, p->prof->line,
 				p->prof->name, err);
 			return ret;
 		}
-		dp->port_index[p->port_id] = (uint16_t)i;
-		dp->n_ports = i + 1;
 		if (p->prof->mode == PROF_PORT_PMD) {
 			ret = dp_exception_open(dp, p, i);
 			if (ret < 0)

@@ -72,7 +72,7 @@ dp_totals_get(const struct dp *dp, struct dp_totals *t)
 			t->drops[r] += s->drops[r];
 	}
 	for (r = 0; r < DP_DROP_MAX; r++) {
-		t->drops[r] += dp->main_drops[r];
+		t->drops[r] += dp->main.drops[r];
 		t->drops_total += t->drops[r];
 	}
 }
@@ -88,8 +88,8 @@ tel_stats_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 	DP_WSTATS(DP_X_ADD)
 #undef DP_X_ADD
 	rte_tel_data_add_dict_u64(d, "drops", t.drops_total);
-	rte_tel_data_add_dict_u64(d, "main_tx", tel_dp->main_tx);
-	rte_tel_data_add_dict_u64(d, "exception_rx", tel_dp->exception_rx);
+	rte_tel_data_add_dict_u64(d, "main_tx", tel_dp->main.tx);
+	rte_tel_data_add_dict_u64(d, "exception_rx", tel_dp->main.exception_rx);
 	rte_tel_data_add_dict_u64(d, "workers", tel_dp->n_workers);
 	rte_tel_data_add_dict_u64(d, "ports", tel_dp->n_ports);
 	return 0;
@@ -368,7 +368,7 @@ dp_stats_print(struct dp *dp, FILE *f)
 	fprintf(f,
 		"  replies: arp %" PRIu64 ", nd %" PRIu64 ", echo %" PRIu64 "; to kernel %" PRIu64
 		", from kernel %" PRIu64 "\n",
-		t.arp_replies, t.nd_replies, t.echo_replies, t.punted, dp->exception_rx);
+		t.arp_replies, t.nd_replies, t.echo_replies, t.punted, dp->main.exception_rx);
 	fprintf(f, "  drops: %" PRIu64 "\n", t.drops_total);
 	for (r = 0; r < DP_DROP_MAX; r++)
 		if (t.drops[r] != 0)

@@ -90,8 +90,10 @@ tx_stage(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf 
 
 		m->port = dp->ports[pidx].port_id;
 		*dp_meta(dp, m) = DP_META_TX;
-		if (tw == w || rte_ring_sp_enqueue(tw->in[w->id], m) != 0)
+		if (tw == w)
 			drop(w, m, DP_DROP_NO_TX_QUEUE);
+		else if (rte_ring_sp_enqueue(tw->in[w->id], m) != 0)
+			drop(w, m, DP_DROP_TX_RING_FULL);
 		return;
 	}
 	b = &w->txb[pidx];
@@ -110,7 +112,7 @@ punt(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m)
 	if (rte_eth_tx_burst(p->tap_port_id, (uint16_t)(w->id % p->n_tapq), &m, 1) == 1)
 		w->st.punted++;
 	else
-		drop(w, m, DP_DROP_EXCEPTION_FULL);
+		drop(w, m, DP_DROP_EXCEPTION_TX);
 }
 
 static inline void
@@ -339,11 +341,11 @@ dp_main_tx(struct dp *dp, unsigned int pidx, struct rte_mbuf *m)
 	m->port = dp->ports[pidx].port_id;
 	*dp_meta(dp, m) = DP_META_TX;
 	if (rte_ring_sp_enqueue(tw->in[dp->n_workers], m) != 0) {
-		dp->main_drops[DP_DROP_TX_FULL]++;
+		dp->main.drops[DP_DROP_TX_RING_FULL]++;
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
-	dp->main_tx++;
+	dp->main.tx++;
 	return 0;
 }
 

@@ -64,6 +64,11 @@ main(void)
 	/* ...and -l, -c and --lcores replace each other. */
 	EXPECT("-l 0-2 --no-pci", "--no-pci --lcores=(0-2)@(0-1)", "--lcores=(0-2)@(0-1)", NULL);
 	EXPECT("-c 0x7", "-l 0-1", "-l", "0-1", NULL);
+	/* So do the memory sizes -m and --socket-mem. */
+	EXPECT("-m 512 --no-pci", "--no-pci --socket-mem 1024", "--socket-mem", "1024", NULL);
+	/* Options with a value are replaced with their value, not around it. */
+	EXPECT("--vfio-intr msix --no-pci", "--no-pci --vfio-intr legacy", "--vfio-intr", "legacy",
+		NULL);
 	/* Repeatable options add up. */
 	EXPECT("--vdev net_null0 -a 0000:01:00.0",
 		"--vdev net_null0 -a 0000:01:00.0 --vdev net_null1", "--vdev", "net_null1", NULL);
