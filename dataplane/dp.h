@@ -53,6 +53,7 @@ struct dp_wstats {
 	uint64_t polls;	      /* loop iterations */
 	uint64_t busy_polls;  /* iterations that found work */
 	uint64_t idle_sleeps; /* backoff pauses taken while idle */
+	uint64_t learn_lost;  /* neighbour events lost to a full ring */
 	uint64_t port_rx[DP_MAX_PORTS];
 	uint64_t port_tx[DP_MAX_PORTS];
 	uint64_t drops[DP_DROP_MAX];
@@ -221,7 +222,8 @@ int dp_exception_fds(struct dp *dp, int *fds, unsigned int max);
 	X(echo_replies) \
 	X(polls) \
 	X(busy_polls) \
-	X(idle_sleeps)
+	X(idle_sleeps) \
+	X(learn_lost)
 /* clang-format on */
 
 /* Every worker's counters (and the main lcore's drops) summed. */

@@ -20,6 +20,10 @@
 	X(IPV4_CSUM, "ipv4_bad_checksum")                                                      \
 	X(ICMP_CSUM, "icmp_bad_checksum")                                                      \
 	X(ICMP_TYPE, "icmp_unhandled_type")                                                    \
+	X(ECHO_ADDRESS, "echo_bad_address") /* broadcast/multicast source or L2 destination */ \
+	X(IPV4_OPTIONS, "ipv4_options_refused")                                                \
+	X(VLAN, "vlan_not_configured")		/* tagged frames: no VLAN is configured */     \
+	X(MULTISEG, "multi_segment")		/* replies are built in one segment */         \
 	X(FRAGMENT, "fragment_to_dataplane")	/* no reassembly in the fast path */           \
 	X(NO_LOCAL_SERVICE, "no_local_service") /* xdp mode: owned address, nothing listens */ \
 	X(ND_BAD, "nd_bad")                                                                    \

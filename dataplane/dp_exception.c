@@ -18,6 +18,25 @@
 #include "dp.h"
 #include "dp_netlink.h"
 
+/*
+ * The kernel would give the tap an IPv6 link-local address of its own and
+ * send router solicitations and DAD from it, but the dataplane owns only
+ * the profile's addresses and would drop the answers: no link-local.
+ */
+static void
+no_link_local(const char *ifname)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/addr_gen_mode", ifname);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return; /* IPv6 disabled: nothing to stop */
+	fputs("1\n", f);
+	fclose(f);
+}
+
 int
 dp_exception_open(struct dp *dp, struct dp_port *p, unsigned int pidx)
 {
@@ -45,6 +64,7 @@ dp_exception_open(struct dp *dp, struct dp_port *p, unsigned int pidx)
 	/* Closed by dp_ports_close from here on, whatever fails next. */
 	p->has_tap = true;
 	p->n_tapq = n;
+	no_link_local(p->tap_name);
 	memset(&conf, 0, sizeof(conf));
 	conf.intr_conf.rxq = 1;
 	ret = rte_eth_dev_configure(p->tap_port_id, n, n, &conf);
@@ -135,8 +155,15 @@ dp_exception_poll(struct dp *dp)
 			do {
 				n = rte_eth_rx_burst(p->tap_port_id, q, pkts, DP_BURST);
 				dp->main.exception_rx += n;
-				for (k = 0; k < n; k++)
+				for (k = 0; k < n; k++) {
+					/* Ports are not set up for chained TX. */
+					if (pkts[k]->nb_segs > 1) {
+						dp->main.drops[DP_DROP_MULTISEG]++;
+						rte_pktmbuf_free(pkts[k]);
+						continue;
+					}
 					dp_main_tx(dp, i, pkts[k]);
+				}
 			} while (n == DP_BURST);
 		}
 	}

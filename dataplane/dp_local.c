@@ -97,7 +97,9 @@ dp_local_for_us(const struct dp *dp, unsigned int pidx, const struct pkt_info *p
 		/* Solicitations go to a multicast group; ownership is
 		 * decided on the target by dp_local_input. */
 		return owns6(lp, pi->dst.v6) ||
-			(pi->l4_proto == IPPROTO_ICMPV6 && pi->icmp_type == ND_NEIGHBOR_SOLICIT);
+			(pi->l4_proto == IPPROTO_ICMPV6 &&
+				(pi->icmp_type == ND_NEIGHBOR_SOLICIT ||
+					pi->icmp_type == ND_NEIGHBOR_ADVERT));
 	default:
 		return false;
 	}
@@ -136,19 +138,35 @@ dp_route_nexthop(
 	return 0;
 }
 
-/* Tell the main lcore about a sender it may not know yet.  Checked
- * against the table first so a flood of ARP does not flood the ring. */
+/* A neighbour we could send to directly (not through the gateway). */
+static bool
+on_link(const struct dp *dp, unsigned int pidx, const struct pkt_addr *a)
+{
+	struct pkt_addr nh;
+
+	return dp_route_nexthop(dp, pidx, a, &nh) == 0 && pkt_addr_eq(&nh, a);
+}
+
+/*
+ * Tell the main lcore about a neighbour.  Only on-link senders are
+ * learned (anything else could fill the table from afar).  Checked
+ * against the table first so a flood of ARP does not flood the ring;
+ * `confirm` passes answers to our own solicitations even when nothing
+ * changed, which is how the main lcore knows an entry is still alive.
+ */
 static void
 learn(struct dp *dp, struct dp_worker *w, unsigned int pidx, const struct pkt_addr *a,
-	const uint8_t *mac)
+	const uint8_t *mac, bool confirm)
 {
 	struct rte_ether_addr cur;
 	struct dp_event ev;
 
 	if (rte_is_zero_ether_addr((const struct rte_ether_addr *)mac) ||
-		rte_is_multicast_ether_addr((const struct rte_ether_addr *)mac))
+		rte_is_multicast_ether_addr((const struct rte_ether_addr *)mac) ||
+		!on_link(dp, pidx, a))
 		return;
-	if (dp_neigh_lookup(dp->neigh, pidx, a, &cur) == 0 && memcmp(cur.addr_bytes, mac, 6) == 0)
+	if (!confirm && dp_neigh_lookup(dp->neigh, pidx, a, &cur) == 0 &&
+		memcmp(cur.addr_bytes, mac, 6) == 0)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = DP_EV_LEARN;
@@ -161,6 +179,8 @@ learn(struct dp *dp, struct dp_worker *w, unsigned int pidx, const struct pkt_ad
 		memcpy(ev.addr, a->v6, 16);
 	if (rte_ring_sp_enqueue_elem(w->events, &ev, sizeof(ev)) == 0)
 		dp_wake_main(dp, w->events);
+	else
+		w->st.learn_lost++;
 }
 
 static uint32_t
@@ -173,7 +193,8 @@ arp_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf
 	uint32_t target = ah->arp_data.arp_tip;
 
 	if (pi->src.v4 != 0)
-		learn(dp, w, pidx, &pi->src, ah->arp_data.arp_sha.addr_bytes);
+		learn(dp, w, pidx, &pi->src, ah->arp_data.arp_sha.addr_bytes,
+			pi->arp_op == RTE_ARP_OP_REPLY);
 
 	if (pi->arp_op == RTE_ARP_OP_REPLY) {
 		/* In pmd mode the kernel may be the one that asked. */
@@ -212,8 +233,9 @@ garp_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbu
 		return DP_DROP_V(DP_DROP_ARP_NOT_OURS);
 	if (dp_neigh_lookup(dp->neigh, pidx, &pi->src, &cur) != 0)
 		return DP_DROP_V(DP_DROP_ARP_NOT_OURS);
-	learn(dp, w, pidx, &pi->src, ah->arp_data.arp_sha.addr_bytes);
-	return DP_VERDICT(DP_V_DONE, 0);
+	learn(dp, w, pidx, &pi->src, ah->arp_data.arp_sha.addr_bytes, false);
+	/* In pmd mode the kernel behind the exception path caches it too. */
+	return is_xdp(dp, pidx) ? DP_VERDICT(DP_V_DONE, 0) : DP_VERDICT(DP_V_PUNT, pidx);
 }
 
 /* Address the reply to its next hop, or leave it to the main lcore. */
@@ -243,8 +265,16 @@ echo4(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
 	struct rte_icmp_hdr *ic = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, pi->l4_off);
 	size_t ihl = (size_t)(pi->l4_off - pi->l3_off);
 	uint16_t old_word, new_word;
-	uint32_t tmp;
+	uint32_t tmp, src = rte_be_to_cpu_32(pi->src.v4);
 
+	/* RFC 1122 3.2.2.6: no reply to a broadcast, multicast or unset
+	 * source, nor to an echo to our unicast address sent as a layer-2
+	 * broadcast.  Options (source routes) are not reflected: refused. */
+	if (src == 0 || src == UINT32_MAX || (src >> 28) == 0xe ||
+		rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr))
+		return DP_DROP_V(DP_DROP_ECHO_ADDRESS);
+	if (pi->flags & PKT_F_IPV4_OPTS)
+		return DP_DROP_V(DP_DROP_IPV4_OPTIONS);
 	if (pkt_csum(ip, ihl) != 0)
 		return DP_DROP_V(DP_DROP_IPV4_CSUM);
 	if (pkt_csum(ic, (size_t)(pi->l3_end - pi->l4_off)) != 0)
@@ -298,7 +328,7 @@ icmp6_csum_ok(const struct rte_ipv6_hdr *ip6, const uint8_t *l4, uint32_t len)
 /* Learn from an ND option list (source or target link-layer address). */
 static void
 nd_learn(struct dp *dp, struct dp_worker *w, unsigned int pidx, const struct pkt_addr *who,
-	const uint8_t *opt, uint32_t len, uint8_t want)
+	const uint8_t *opt, uint32_t len, uint8_t want, bool confirm)
 {
 	while (len >= 8) {
 		uint32_t olen = (uint32_t)opt[1] * 8;
@@ -306,7 +336,7 @@ nd_learn(struct dp *dp, struct dp_worker *w, unsigned int pidx, const struct pkt
 		if (olen == 0 || olen > len)
 			return;
 		if (opt[0] == want && olen >= 8) {
-			learn(dp, w, pidx, who, opt + 2);
+			learn(dp, w, pidx, who, opt + 2, confirm);
 			return;
 		}
 		opt += olen;
@@ -320,6 +350,31 @@ is_unspec6(const uint8_t *a)
 	static const uint8_t zero[16];
 
 	return memcmp(a, zero, 16) == 0;
+}
+
+static bool
+nd_has_option(const uint8_t *opt, uint32_t len, uint8_t type)
+{
+	while (len >= 8) {
+		uint32_t olen = (uint32_t)opt[1] * 8;
+
+		if (olen == 0 || olen > len)
+			return false;
+		if (opt[0] == type)
+			return true;
+		opt += olen;
+		len -= olen;
+	}
+	return false;
+}
+
+/* ff02::1:ffXX:XXXX for target. */
+static bool
+is_solicited_node(const uint8_t *dst, const uint8_t *target)
+{
+	static const uint8_t prefix[13] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
+
+	return memcmp(dst, prefix, 13) == 0 && memcmp(dst + 13, target + 13, 3) == 0;
 }
 
 static uint32_t
@@ -336,14 +391,26 @@ ns_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf 
 	uint32_t need = (uint32_t)pi->l4_off + ND_NA_LEN;
 	uint8_t tgt[16];
 
-	/* RFC 4861 7.1.1: hop limit 255 and a valid checksum. */
-	if (pi->ttl != 255 || pi->icmp_code != 0 || !icmp6_csum_ok(ip6, icmp, icmp_len))
+	/* RFC 4861 7.1.1: hop limit 255, code 0, a valid checksum, sent to
+	 * the target or its solicited-node group, and a DAD probe (source
+	 * unspecified) to the group and without a source link-layer option.
+	 * The advertisement is built in place right after the IPv6 header,
+	 * so a solicitation with extension headers is refused too. */
+	if (pi->ttl != 255 || pi->icmp_code != 0 || (pi->flags & PKT_F_IPV6_EXT) ||
+		!icmp6_csum_ok(ip6, icmp, icmp_len))
 		return DP_DROP_V(DP_DROP_ND_BAD);
 	if (!owns6(local_port(dp, pidx), target))
 		return DP_DROP_V(DP_DROP_NOT_LOCAL);
+	if (!is_solicited_node(ip6->dst_addr, target) && memcmp(ip6->dst_addr, target, 16) != 0)
+		return DP_DROP_V(DP_DROP_ND_BAD);
+	if (dad &&
+		(!is_solicited_node(ip6->dst_addr, target) ||
+			nd_has_option(
+				icmp + ND_NS_LEN, icmp_len - ND_NS_LEN, ND_OPT_SOURCE_LLADDR)))
+		return DP_DROP_V(DP_DROP_ND_BAD);
 	if (!dad)
 		nd_learn(dp, w, pidx, &pi->src, icmp + ND_NS_LEN, icmp_len - ND_NS_LEN,
-			ND_OPT_SOURCE_LLADDR);
+			ND_OPT_SOURCE_LLADDR, false);
 
 	/* Turn the solicitation into an advertisement in place. */
 	memcpy(tgt, target, 16);
@@ -373,7 +440,6 @@ ns_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf 
 	rte_ether_addr_copy(our, &eh->src_addr);
 	ip6->hop_limits = 255;
 	ip6->payload_len = rte_cpu_to_be_16(ND_NA_LEN);
-	/* Extension headers before ICMPv6 would break the fixed layout. */
 	ip6->proto = IPPROTO_ICMPV6;
 
 	memset(icmp, 0, ND_NA_LEN);
@@ -402,6 +468,11 @@ echo6(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
 	uint16_t old_word, new_word, c;
 	uint8_t tmp[16];
 
+	/* No reply to an unspecified or multicast source, nor to a unicast
+	 * echo that came as a layer-2 multicast. */
+	if (is_unspec6(pi->src.v6) || pi->src.v6[0] == 0xff ||
+		rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr))
+		return DP_DROP_V(DP_DROP_ECHO_ADDRESS);
 	if (!icmp6_csum_ok(ip6, icmp, (uint32_t)(pi->l3_end - pi->l4_off)))
 		return DP_DROP_V(DP_DROP_ICMP_CSUM);
 	/* Swapping source and destination leaves the pseudo-header sum as it was. */
@@ -419,6 +490,36 @@ echo6(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
 	return reply_route(dp, pidx, m, &pi->src);
 }
 
+/*
+ * Neighbour advertisements: an answer to our solicitation (to one of our
+ * addresses) confirms or teaches an entry; an unsolicited one to all
+ * nodes (a failover) only refreshes an entry we have.  In pmd mode the
+ * kernel behind the exception path sees them too.
+ */
+static uint32_t
+na_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
+	const struct pkt_info *pi)
+{
+	const uint8_t *icmp = rte_pktmbuf_mtod_offset(m, const uint8_t *, pi->l4_off);
+	uint32_t icmp_len = (uint32_t)(pi->l3_end - pi->l4_off);
+	bool to_us = owns6(local_port(dp, pidx), pi->dst.v6);
+	struct pkt_addr who = {.family = AF_INET6};
+	struct rte_ether_addr cur;
+
+	if (!(pi->flags & PKT_F_L4) || icmp_len < ND_NS_LEN || pi->ttl != 255 ||
+		pi->icmp_code != 0 ||
+		!icmp6_csum_ok(rte_pktmbuf_mtod_offset(m, const struct rte_ipv6_hdr *, pi->l3_off),
+			icmp, icmp_len))
+		return DP_DROP_V(DP_DROP_ND_BAD);
+	memcpy(who.v6, icmp + 8, 16);
+	if (to_us || dp_neigh_lookup(dp->neigh, pidx, &who, &cur) == 0)
+		nd_learn(dp, w, pidx, &who, icmp + ND_NS_LEN, icmp_len - ND_NS_LEN,
+			ND_OPT_TARGET_LLADDR, to_us);
+	else if (is_xdp(dp, pidx))
+		return DP_DROP_V(DP_DROP_NOT_LOCAL);
+	return is_xdp(dp, pidx) ? DP_VERDICT(DP_V_DONE, 0) : DP_VERDICT(DP_V_PUNT, pidx);
+}
+
 static uint32_t
 ipv6_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
 	const struct pkt_info *pi)
@@ -431,26 +532,13 @@ ipv6_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbu
 			return DP_DROP_V(DP_DROP_ND_BAD);
 		return ns_input(dp, w, pidx, m, pi, target);
 	}
+	if (pi->l4_proto == IPPROTO_ICMPV6 && pi->icmp_type == ND_NEIGHBOR_ADVERT)
+		return na_input(dp, w, pidx, m, pi);
 	if (!owns6(lp, pi->dst.v6))
 		return DP_DROP_V(DP_DROP_NOT_LOCAL);
-	if (pi->l4_proto == IPPROTO_ICMPV6 && (pi->flags & PKT_F_L4)) {
-		if (pi->icmp_type == ICMP6_ECHO_REQUEST && pi->icmp_code == 0)
-			return echo6(dp, w, pidx, m, pi);
-		if (pi->icmp_type == ND_NEIGHBOR_ADVERT && pi->l3_end >= pi->l4_off + ND_NS_LEN) {
-			const uint8_t *icmp =
-				rte_pktmbuf_mtod_offset(m, const uint8_t *, pi->l4_off);
-			struct pkt_addr who = {.family = AF_INET6};
-
-			memcpy(who.v6, icmp + 8, 16);
-			if (pi->ttl == 255 &&
-				icmp6_csum_ok(rte_pktmbuf_mtod_offset(
-						      m, const struct rte_ipv6_hdr *, pi->l3_off),
-					icmp, (uint32_t)(pi->l3_end - pi->l4_off)))
-				nd_learn(dp, w, pidx, &who, icmp + ND_NS_LEN,
-					(uint32_t)(pi->l3_end - pi->l4_off) - ND_NS_LEN,
-					ND_OPT_TARGET_LLADDR);
-		}
-	}
+	if (pi->l4_proto == IPPROTO_ICMPV6 && (pi->flags & PKT_F_L4) &&
+		pi->icmp_type == ICMP6_ECHO_REQUEST && pi->icmp_code == 0)
+		return echo6(dp, w, pidx, m, pi);
 	if (is_xdp(dp, pidx))
 		return DP_DROP_V(
 			pi->flags & PKT_F_FRAG ? DP_DROP_FRAGMENT : DP_DROP_NO_LOCAL_SERVICE);
@@ -463,6 +551,9 @@ dp_local_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte
 {
 	const struct dp_local_port *lp = local_port(dp, pidx);
 
+	/* Replies are built in place in the first segment. */
+	if (unlikely(!rte_pktmbuf_is_contiguous(m)))
+		return DP_DROP_V(DP_DROP_MULTISEG);
 	switch (pi->l3) {
 	case PKT_L3_ARP:
 		if (!owns4(lp, pi->dst.v4))

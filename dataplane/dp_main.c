@@ -50,11 +50,11 @@ usage(FILE *f)
 }
 
 /* Apply a worker's learn events. */
-static void
+static unsigned int
 drain_events(struct dp *dp, struct dp_worker *w)
 {
 	struct dp_event ev[DP_BURST];
-	unsigned int k, n;
+	unsigned int k, n, total = 0;
 
 	do {
 		n = rte_ring_sc_dequeue_burst_elem(w->events, ev, sizeof(ev[0]), DP_BURST, NULL);
@@ -69,7 +69,9 @@ drain_events(struct dp *dp, struct dp_worker *w)
 				memcpy(a.v6, ev[k].addr, 16);
 			dp_neigh_learn(dp, ev[k].port, &a, ev[k].mac, false);
 		}
+		total += n;
 	} while (n == DP_BURST);
+	return total;
 }
 
 /*
@@ -78,24 +80,35 @@ drain_events(struct dp *dp, struct dp_worker *w)
  * drained again after each burst of packets is taken and before it is
  * held: the packet then finds its next hop instead of asking again.
  */
-static void
-drain_workers(struct dp *dp)
+static unsigned int
+drain_pass(struct dp *dp)
 {
 	struct rte_mbuf *pkts[DP_BURST];
-	unsigned int i, k, n;
+	unsigned int i, k, n, total = 0;
 
 	for (i = 0; i < dp->n_workers; i++) {
 		struct dp_worker *w = dp->workers[i];
 
-		drain_events(dp, w);
+		total += drain_events(dp, w);
 		do {
 			n = rte_ring_sc_dequeue_burst(w->to_main, (void **)pkts, DP_BURST, NULL);
 			if (n != 0)
-				drain_events(dp, w);
+				total += drain_events(dp, w);
 			for (k = 0; k < n; k++)
 				dp_neigh_hold(dp, pkts[k]);
+			total += n;
 		} while (n == DP_BURST);
 	}
+	return total;
+}
+
+/* Until a whole pass finds nothing: see dp_wake_main for why. */
+static void
+drain_workers(struct dp *dp)
+{
+	do
+		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
+	while (drain_pass(dp) != 0);
 }
 
 static int

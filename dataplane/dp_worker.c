@@ -155,6 +155,8 @@ dp_classify(const struct dp *dp, unsigned int wid, unsigned int pidx, const stru
 		return DP_DROP_V(DP_DROP_L2_NOT_OURS);
 	if (unlikely(pi->l3 == PKT_L3_NONE))
 		return DP_DROP_V(DP_DROP_UNKNOWN_ETHERTYPE);
+	if (unlikely(pi->n_vlans != 0))
+		return DP_DROP_V(DP_DROP_VLAN);
 	/* Cheap rejects before ownership, so a flood of foreign traffic
 	 * is not bounced between cores. */
 	if (!dp_local_for_us(dp, pidx, pi))
@@ -328,7 +330,11 @@ dp_wake_main(struct dp *dp, struct rte_ring *r)
 	uint64_t one = 1;
 
 	/* Only the enqueue that made the ring non-empty wakes the main
-	 * lcore; it drains until empty, so later ones need no syscall. */
+	 * lcore; it drains until a whole pass finds nothing, so later ones
+	 * need no syscall.  The fence pairs with the main lcore's between
+	 * passes: our enqueue is visible before we read its consumer index,
+	 * so one of the two sides always sees the other (slow path only). */
+	rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (rte_ring_count(r) == 1 && write(dp->wake_fd, &one, sizeof(one)) < 0)
 		return;
 }
