@@ -402,9 +402,11 @@ dp_neigh_hold(struct dp *dp, struct rte_mbuf *m)
 }
 
 /*
- * Entries learned from ARP/ND on a pmd port are trusted this long; after
- * that the next packet for the neighbour resolves it again (held, not
- * lost).  xdp ports follow the kernel's table over netlink instead.
+ * Entries learned from ARP/ND on a pmd port are trusted this long without
+ * word from the neighbour; then they are probed (and kept in use) and
+ * removed only if no probe is answered.  Answers to our solicitations
+ * always reach the main lcore (dp_local.c: learn's `confirm`), which is
+ * what keeps a live entry fresh.  xdp ports follow the kernel's table.
  */
 #define DP_NEIGH_REACHABLE_S 300
 
@@ -428,12 +430,28 @@ dp_neigh_tick(struct dp *dp)
 		unsigned int i;
 
 		if (h->n == 0) {
-			if ((mac & MAC_VALID) && !n->is_static[pos] &&
-				now - n->seen_tsc[pos] > max_age &&
-				dp->ports[k->pidx].prof->mode == PROF_PORT_PMD) {
+			/* Nothing held: age learned pmd-port entries.  An old
+			 * entry stays in use while it is probed; only a
+			 * neighbour that answers none of the probes goes. */
+			if (!(mac & MAC_VALID) || n->is_static[pos] ||
+				dp->ports[k->pidx].prof->mode != PROF_PORT_PMD ||
+				now - n->seen_tsc[pos] <= max_age)
+				continue;
+			if (h->tries != 0 && now < h->next_tsc)
+				continue;
+			if (h->tries >= DP_NEIGH_RETRIES) {
 				entry_delete(n, &kcopy, pos);
 				n->st.aged++;
+				continue;
 			}
+			if (k->family == AF_INET)
+				memcpy(&nh.v4, k->addr, 4);
+			else
+				memcpy(nh.v6, k->addr, 16);
+			h->tries++;
+			h->next_tsc = now + rte_get_tsc_hz() * DP_NEIGH_RETRY_MS / 1000;
+			n->st.probes++;
+			solicit(dp, k->pidx, &nh);
 			continue;
 		}
 		if (now < h->next_tsc)

@@ -64,7 +64,8 @@ struct dp_neigh_stats {
 	uint64_t released;
 	uint64_t hold_drops;
 	uint64_t unresolved;
-	uint64_t aged; /* learned entries expired (pmd ports) */
+	uint64_t probes; /* probes of aging entries (pmd ports) */
+	uint64_t aged;	 /* entries removed after unanswered probes */
 };
 void dp_neigh_get_stats(const struct dp *dp, struct dp_neigh_stats *st);
 

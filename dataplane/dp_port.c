@@ -13,6 +13,9 @@
 #include <dirent.h>
 #include <errno.h>
 #include <net/if.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -123,6 +126,46 @@ open_pmd(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Neighbour solicitations for an owned IPv6 address go to its
+ * solicited-node group; a NIC filters multicast it was not told about.
+ * In xdp mode the kernel owns the NIC's filter, so join the groups there
+ * (the kernel does not have the addresses, so it never joins them).
+ */
+static void
+join_solicited_nodes(const struct prof_port *pp, bool join)
+{
+	struct ifreq ifr;
+	unsigned int i;
+	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	/* The loader holds xdp device names to IFNAMSIZ - 1. */
+	if (fd < 0 || strlen(pp->device) >= sizeof(ifr.ifr_name)) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (i = 0; i < pp->n_addresses; i++) {
+		const struct pkt_addr *a = &pp->addresses[i].addr;
+
+		if (a->family != AF_INET6)
+			continue;
+		memset(&ifr, 0, sizeof(ifr));
+		memcpy(ifr.ifr_name, pp->device, strlen(pp->device) + 1);
+		ifr.ifr_hwaddr.sa_family = AF_UNSPEC;
+		ifr.ifr_hwaddr.sa_data[0] = 0x33;
+		ifr.ifr_hwaddr.sa_data[1] = 0x33;
+		ifr.ifr_hwaddr.sa_data[2] = (char)0xff;
+		memcpy(&ifr.ifr_hwaddr.sa_data[3], &a->v6[13], 3);
+		if (ioctl(fd, join ? SIOCADDMULTI : SIOCDELMULTI, &ifr) != 0 && join)
+			DP_LOG(WARNING,
+				"port %s: cannot join the solicited-node group of an "
+				"owned address on %s: %s",
+				pp->name, pp->device, strerror(errno));
+	}
+	close(fd);
+}
+
 static int
 open_xdp(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 {
@@ -153,6 +196,7 @@ open_xdp(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 			return -EADDRINUSE;
 		}
 	}
+	join_solicited_nodes(pp, true);
 	if (pp->queues_set) {
 		first = pp->queue_first;
 		count = (unsigned int)(pp->queue_last - pp->queue_first + 1);
@@ -325,6 +369,10 @@ configure(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 		}
 	}
 	rte_eth_macaddr_get(p->port_id, &p->mac);
+	/* pmd mode: the dataplane answers ND itself, so solicitations to any
+	 * solicited-node group must get through the NIC's filter. */
+	if (p->prof->mode == PROF_PORT_PMD && rte_eth_allmulticast_enable(p->port_id) != 0)
+		DP_LOG(DEBUG, "port %s: no all-multicast mode", p->prof->name);
 	return 0;
 }
 
@@ -438,8 +486,10 @@ dp_ports_close(struct dp *dp)
 		}
 		/* The PMD detaches its program on close; make sure, since a
 		 * stale program would steer traffic into a dead socket. */
-		if (p->prof->mode == PROF_PORT_XDP)
+		if (p->prof->mode == PROF_PORT_XDP) {
 			dp_xdp_detach(p->prof->device);
+			join_solicited_nodes(p->prof, false);
+		}
 		p->up = false;
 	}
 }

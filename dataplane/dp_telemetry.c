@@ -255,6 +255,7 @@ tel_neigh_locked(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "released", st.released);
 	rte_tel_data_add_dict_u64(d, "hold_drops", st.hold_drops);
 	rte_tel_data_add_dict_u64(d, "unresolved", st.unresolved);
+	rte_tel_data_add_dict_u64(d, "probes", st.probes);
 	rte_tel_data_add_dict_u64(d, "aged", st.aged);
 	return 0;
 }

@@ -187,6 +187,9 @@ def run(d):
         if not check(dp.wait_ready(), "dataplane starts in xdp mode", dp.output()[-2000:]):
             return
         check(has_xdp_prog(), "its XDP program is attached to the interface")
+        maddr = sh("ip", "maddr", "show", "dev", DEV, ns=NS_D).stdout
+        check("33:33:ff:00:00:10" in maddr,
+              f"the NIC accepts the solicited-node group of {VIP6}", maddr)
         ok, out = arping(VIP4)
         check(ok and ("Unicast reply" in out or "bytes from" in out),
               f"arping {VIP4} answered", out)
@@ -212,6 +215,8 @@ def run(d):
         check(rc == 0, "SIGTERM: exit code 0", rc)
         check("edge-dataplane counters" in dp.output(), "counters printed on exit")
         check(not has_xdp_prog(), "no XDP program left after exit")
+        check("33:33:ff:00:00:10" not in sh("ip", "maddr", "show", "dev", DEV, ns=NS_D).stdout,
+              "the group is left on exit")
     finally:
         dp.close()
 
