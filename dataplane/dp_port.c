@@ -494,6 +494,27 @@ dp_ports_close(struct dp *dp)
 	}
 }
 
+/* A port whose IPv4 addresses are all /32 and that has no gateway can
+ * answer nobody: every reply would be dropped as no_route.  Say so. */
+static void
+warn_unroutable(const struct prof_port *pp)
+{
+	unsigned int a, n4 = 0, host4 = 0;
+
+	for (a = 0; a < pp->n_addresses; a++) {
+		if (pp->addresses[a].addr.family != AF_INET)
+			continue;
+		n4++;
+		host4 += pp->addresses[a].len == 32;
+	}
+	if (n4 != 0 && n4 == host4 && !pp->has_gateway)
+		DP_LOG(WARNING,
+			"port %s: every IPv4 address is a /32 and there is no gateway: "
+			"replies will be dropped as no_route (give the on-link prefix "
+			"length, e.g. address = A.B.C.D/24, or gateway =)",
+			pp->name);
+}
+
 static struct dp_local *
 local_from_profile(const struct dp *dp)
 {
@@ -506,6 +527,7 @@ local_from_profile(const struct dp *dp)
 		const struct prof_port *pp = dp->ports[i].prof;
 		struct dp_local_port *lp = &l->port[i];
 
+		warn_unroutable(pp);
 		for (a = 0; a < pp->n_addresses; a++) {
 			const struct prof_cidr *c = &pp->addresses[a];
 
