@@ -5,7 +5,9 @@
  * picks over precomputed random flow hashes, next to an empty loop over
  * the same hashes; least_conn and wlc also with the connection's open and
  * the close of an older one (what a worker does per new connection when
- * the table is in steady state); and the Maglev table build (main lcore)
+ * the table is in steady state) and with a new snapshot of the other
+ * workers' counts before the pick (the O(n) tree rebuild a worker pays
+ * once per snapshot period); and the Maglev table build (main lcore)
  * for 16 and 256 backends, median of BUILD_RUNS builds.
  *
  * TSC cycles on x86 (rdtsc fenced by lfence), nanoseconds from
@@ -83,6 +85,7 @@ enum mode {
 	M_EMPTY,     /* the loop alone */
 	M_PICK,	     /* lb_sched_pick */
 	M_PICK_CONN, /* pick, open it, close the one WINDOW picks ago */
+	M_SNAPSHOT,  /* adopt the other workers' counts, then pick (tree rebuild) */
 };
 
 /* Median cost of one iteration. */
@@ -90,9 +93,10 @@ static double
 measure(const struct lb_sched *s, struct lb_conns *conns, enum mode mode)
 {
 	static uint16_t ring[WINDOW];
+	static uint32_t others[LB_BACKENDS_MAX];
+	unsigned int r, i, iters = mode == M_SNAPSHOT ? PICKS / 20 : PICKS;
 	struct lb_pick_ctx ctx;
 	double runs[RUNS];
-	unsigned int r, i;
 
 	lb_pick_ctx_init(&ctx, 1, conns);
 	for (r = 0; r < RUNS; r++) {
@@ -107,10 +111,14 @@ measure(const struct lb_sched *s, struct lb_conns *conns, enum mode mode)
 				lb_conns_open(conns, (uint32_t)id);
 			}
 		t0 = now();
-		for (i = 0; i < PICKS; i++) {
+		for (i = 0; i < iters; i++) {
 			uint32_t h = hashes[i & (HASHES - 1)];
 
-			if (mode == M_EMPTY) {
+			if (mode == M_SNAPSHOT) {
+				others[i % s->n] = h & 0xff;
+				lb_conns_set_others(conns, others, s->n);
+				acc += (uint32_t)lb_sched_pick(s, &ctx, h);
+			} else if (mode == M_EMPTY) {
 				acc += h;
 				__asm__ volatile("" : "+r"(acc));
 			} else if (mode == M_PICK) {
@@ -124,7 +132,7 @@ measure(const struct lb_sched *s, struct lb_conns *conns, enum mode mode)
 				acc += (uint32_t)id;
 			}
 		}
-		runs[r] = (double)(now() - t0) / PICKS;
+		runs[r] = (double)(now() - t0) / iters;
 		sink = acc;
 		if (mode == M_PICK_CONN)
 			for (i = 0; i < WINDOW; i++)
@@ -172,7 +180,7 @@ main(void)
 	printf("%-28s %10.1f %10.1f %10.1f\n", "(empty loop)", res[0], res[1], res[2]);
 	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
 		bool conns_kind = kinds[k] == LB_SCHED_LEAST_CONN || kinds[k] == LB_SCHED_WLC;
-		double res_conn[N_SIZES];
+		double res_conn[N_SIZES], res_snap[N_SIZES];
 		char label[64];
 
 		for (z = 0; z < N_SIZES; z++) {
@@ -188,22 +196,28 @@ main(void)
 				return 1;
 			}
 			res[z] = measure(s, conns, M_PICK);
-			if (conns_kind)
+			if (conns_kind) {
 				res_conn[z] = measure(s, conns, M_PICK_CONN);
+				res_snap[z] = measure(s, conns, M_SNAPSHOT);
+			}
 			lb_sched_free(s);
 			lb_conns_free(conns);
 		}
-		printf("%-28s %10.1f %10.1f %10.1f\n", lb_sched_kind_name(kinds[k]), res[0],
-			res[1], res[2]);
+		printf("%-28s %10.1f %10.1f %10.1f\n", lb_sched_kind_name(kinds[k]), res[0], res[1],
+			res[2]);
 		if (conns_kind) {
-			snprintf(label, sizeof(label), "%s +open+close", lb_sched_kind_name(kinds[k]));
+			snprintf(label, sizeof(label), "%s +open+close",
+				lb_sched_kind_name(kinds[k]));
 			printf("%-28s %10.1f %10.1f %10.1f\n", label, res_conn[0], res_conn[1],
 				res_conn[2]);
+			snprintf(label, sizeof(label), "%s snapshot+pick",
+				lb_sched_kind_name(kinds[k]));
+			printf("%-28s %10.1f %10.1f %10.1f\n", label, res_snap[0], res_snap[1],
+				res_snap[2]);
 		}
 	}
 
-	printf("\nmaglev build, M = %u, median of %u builds\n", LB_MAGLEV_SIZE_DEFAULT,
-		BUILD_RUNS);
+	printf("\nmaglev build, M = %u, median of %u builds\n", LB_MAGLEV_SIZE_DEFAULT, BUILD_RUNS);
 	printf("%-28s %10s %10s\n", "backends", "equal us", "1..100 us");
 	for (z = 1; z < N_SIZES; z++) {
 		double eq[BUILD_RUNS], wt[BUILD_RUNS];
