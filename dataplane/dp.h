@@ -121,7 +121,10 @@ struct dp_port {
 };
 
 /* Worker -> main lcore notifications (element of dp_worker.events). */
-enum dp_event_type { DP_EV_LEARN = 1 };
+enum dp_event_type {
+	DP_EV_LEARN = 1, /* learn (or confirm) a neighbour */
+	DP_EV_REFRESH,	 /* a neighbour's announcement: update only an entry we have */
+};
 struct dp_event {
 	uint8_t type;
 	uint8_t family;

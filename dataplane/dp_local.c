@@ -147,16 +147,24 @@ on_link(const struct dp *dp, unsigned int pidx, const struct pkt_addr *a)
 	return dp_route_nexthop(dp, pidx, a, &nh) == 0 && pkt_addr_eq(&nh, a);
 }
 
+/* How a neighbour's MAC reaches the main lcore (see learn()). */
+enum learn_mode {
+	LEARN_NEW,     /* learn it unless the table already says so */
+	LEARN_CONFIRM, /* an answer to our solicitation: always, it confirms */
+	LEARN_REFRESH, /* an announcement: the main lcore updates only an entry it has */
+};
+
 /*
  * Tell the main lcore about a neighbour.  Only on-link senders are
  * learned (anything else could fill the table from afar).  Checked
- * against the table first so a flood of ARP does not flood the ring;
- * `confirm` passes answers to our own solicitations even when nothing
- * changed, which is how the main lcore knows an entry is still alive.
+ * against the table first so a flood of ARP does not flood the ring.
+ * Refreshes are decided on the main lcore, in order with the learn
+ * events before them, so an announcement right after a first contact is
+ * not lost to the table not having caught up yet.
  */
 static void
 learn(struct dp *dp, struct dp_worker *w, unsigned int pidx, const struct pkt_addr *a,
-	const uint8_t *mac, bool confirm)
+	const uint8_t *mac, enum learn_mode mode)
 {
 	struct rte_ether_addr cur;
 	struct dp_event ev;
@@ -165,11 +173,11 @@ learn(struct dp *dp, struct dp_worker *w, unsigned int pidx, const struct pkt_ad
 		rte_is_multicast_ether_addr((const struct rte_ether_addr *)mac) ||
 		!on_link(dp, pidx, a))
 		return;
-	if (!confirm && dp_neigh_lookup(dp->neigh, pidx, a, &cur) == 0 &&
+	if (mode != LEARN_CONFIRM && dp_neigh_lookup(dp->neigh, pidx, a, &cur) == 0 &&
 		memcmp(cur.addr_bytes, mac, 6) == 0)
 		return;
 	memset(&ev, 0, sizeof(ev));
-	ev.type = DP_EV_LEARN;
+	ev.type = mode == LEARN_REFRESH ? DP_EV_REFRESH : DP_EV_LEARN;
 	ev.family = a->family;
 	ev.port = (uint16_t)pidx;
 	memcpy(ev.mac, mac, 6);
@@ -194,7 +202,7 @@ arp_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf
 
 	if (pi->src.v4 != 0)
 		learn(dp, w, pidx, &pi->src, ah->arp_data.arp_sha.addr_bytes,
-			pi->arp_op == RTE_ARP_OP_REPLY);
+			pi->arp_op == RTE_ARP_OP_REPLY ? LEARN_CONFIRM : LEARN_NEW);
 
 	if (pi->arp_op == RTE_ARP_OP_REPLY) {
 		/* In pmd mode the kernel may be the one that asked. */
@@ -218,8 +226,9 @@ arp_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf
 
 /*
  * A gratuitous ARP for somebody else's address: a neighbour announcing a
- * new MAC (failover).  Refresh an entry we have; create none, so the
- * table is not filled by announcements of hosts we never talk to.
+ * new MAC (failover).  It refreshes an entry we have and creates none, so
+ * the table is not filled by announcements of hosts we never talk to
+ * (decided on the main lcore: LEARN_REFRESH).
  */
 static uint32_t
 garp_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
@@ -227,13 +236,10 @@ garp_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbu
 {
 	const struct rte_arp_hdr *ah =
 		rte_pktmbuf_mtod_offset(m, const struct rte_arp_hdr *, pi->l3_off);
-	struct rte_ether_addr cur;
 
 	if (pi->src.v4 != pi->dst.v4 || pi->src.v4 == 0)
 		return DP_DROP_V(DP_DROP_ARP_NOT_OURS);
-	if (dp_neigh_lookup(dp->neigh, pidx, &pi->src, &cur) != 0)
-		return DP_DROP_V(DP_DROP_ARP_NOT_OURS);
-	learn(dp, w, pidx, &pi->src, ah->arp_data.arp_sha.addr_bytes, false);
+	learn(dp, w, pidx, &pi->src, ah->arp_data.arp_sha.addr_bytes, LEARN_REFRESH);
 	/* In pmd mode the kernel behind the exception path caches it too. */
 	return is_xdp(dp, pidx) ? DP_VERDICT(DP_V_DONE, 0) : DP_VERDICT(DP_V_PUNT, pidx);
 }
@@ -328,7 +334,7 @@ icmp6_csum_ok(const struct rte_ipv6_hdr *ip6, const uint8_t *l4, uint32_t len)
 /* Learn from an ND option list (source or target link-layer address). */
 static void
 nd_learn(struct dp *dp, struct dp_worker *w, unsigned int pidx, const struct pkt_addr *who,
-	const uint8_t *opt, uint32_t len, uint8_t want, bool confirm)
+	const uint8_t *opt, uint32_t len, uint8_t want, enum learn_mode mode)
 {
 	while (len >= 8) {
 		uint32_t olen = (uint32_t)opt[1] * 8;
@@ -336,7 +342,7 @@ nd_learn(struct dp *dp, struct dp_worker *w, unsigned int pidx, const struct pkt
 		if (olen == 0 || olen > len)
 			return;
 		if (opt[0] == want && olen >= 8) {
-			learn(dp, w, pidx, who, opt + 2, confirm);
+			learn(dp, w, pidx, who, opt + 2, mode);
 			return;
 		}
 		opt += olen;
@@ -410,7 +416,7 @@ ns_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf 
 		return DP_DROP_V(DP_DROP_ND_BAD);
 	if (!dad)
 		nd_learn(dp, w, pidx, &pi->src, icmp + ND_NS_LEN, icmp_len - ND_NS_LEN,
-			ND_OPT_SOURCE_LLADDR, false);
+			ND_OPT_SOURCE_LLADDR, LEARN_NEW);
 
 	/* Turn the solicitation into an advertisement in place. */
 	memcpy(tgt, target, 16);
@@ -504,7 +510,6 @@ na_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf 
 	uint32_t icmp_len = (uint32_t)(pi->l3_end - pi->l4_off);
 	bool to_us = owns6(local_port(dp, pidx), pi->dst.v6);
 	struct pkt_addr who = {.family = AF_INET6};
-	struct rte_ether_addr cur;
 
 	if (!(pi->flags & PKT_F_L4) || icmp_len < ND_NS_LEN || pi->ttl != 255 ||
 		pi->icmp_code != 0 ||
@@ -512,11 +517,8 @@ na_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf 
 			icmp, icmp_len))
 		return DP_DROP_V(DP_DROP_ND_BAD);
 	memcpy(who.v6, icmp + 8, 16);
-	if (to_us || dp_neigh_lookup(dp->neigh, pidx, &who, &cur) == 0)
-		nd_learn(dp, w, pidx, &who, icmp + ND_NS_LEN, icmp_len - ND_NS_LEN,
-			ND_OPT_TARGET_LLADDR, to_us);
-	else if (is_xdp(dp, pidx))
-		return DP_DROP_V(DP_DROP_NOT_LOCAL);
+	nd_learn(dp, w, pidx, &who, icmp + ND_NS_LEN, icmp_len - ND_NS_LEN, ND_OPT_TARGET_LLADDR,
+		to_us ? LEARN_CONFIRM : LEARN_REFRESH);
 	return is_xdp(dp, pidx) ? DP_VERDICT(DP_V_DONE, 0) : DP_VERDICT(DP_V_PUNT, pidx);
 }
 

@@ -61,13 +61,14 @@ drain_events(struct dp *dp, struct dp_worker *w)
 		for (k = 0; k < n; k++) {
 			struct pkt_addr a = {.family = ev[k].family};
 
-			if (ev[k].type != DP_EV_LEARN)
-				continue;
 			if (a.family == AF_INET)
 				memcpy(&a.v4, ev[k].addr, 4);
 			else
 				memcpy(a.v6, ev[k].addr, 16);
-			dp_neigh_learn(dp, ev[k].port, &a, ev[k].mac, false);
+			if (ev[k].type == DP_EV_LEARN)
+				dp_neigh_learn(dp, ev[k].port, &a, ev[k].mac, false);
+			else if (ev[k].type == DP_EV_REFRESH)
+				dp_neigh_refresh(dp, ev[k].port, &a, ev[k].mac);
 		}
 		total += n;
 	} while (n == DP_BURST);

@@ -67,6 +67,17 @@ make_key(struct neigh_key *k, unsigned int pidx, const struct pkt_addr *a)
 		memcpy(k->addr, a->v6, 16);
 }
 
+static void
+key_addr(const struct neigh_key *k, struct pkt_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = k->family;
+	if (k->family == AF_INET)
+		memcpy(&a->v4, k->addr, 4);
+	else
+		memcpy(a->v6, k->addr, 16);
+}
+
 static uint64_t
 mac_pack(const uint8_t mac[6])
 {
@@ -213,6 +224,21 @@ entry_delete(struct dp_neigh *n, const struct neigh_key *k, int32_t pos)
 	n->hold[pos].tries = 0;
 	if (rte_hash_del_key(n->h, k) >= 0)
 		n->st.entries--;
+}
+
+int
+dp_neigh_refresh(struct dp *dp, unsigned int pidx, const struct pkt_addr *a, const uint8_t mac[6])
+{
+	struct dp_neigh *n = dp->neigh;
+	struct neigh_key k;
+	int pos;
+
+	make_key(&k, pidx, a);
+	pos = rte_hash_lookup(n->h, &k);
+	if (pos < 0 || n->is_static[pos] ||
+		!(__atomic_load_n(&n->mac[pos], __ATOMIC_RELAXED) & MAC_VALID))
+		return -ENOENT;
+	return dp_neigh_learn(dp, pidx, a, mac, false);
 }
 
 void
@@ -425,7 +451,7 @@ dp_neigh_tick(struct dp *dp)
 		const struct neigh_key *k = key;
 		struct neigh_key kcopy = *k;
 		struct neigh_hold *h = &n->hold[pos];
-		struct pkt_addr nh = {.family = k->family};
+		struct pkt_addr nh;
 		uint64_t mac = __atomic_load_n(&n->mac[pos], __ATOMIC_RELAXED);
 		unsigned int i;
 
@@ -444,10 +470,7 @@ dp_neigh_tick(struct dp *dp)
 				n->st.aged++;
 				continue;
 			}
-			if (k->family == AF_INET)
-				memcpy(&nh.v4, k->addr, 4);
-			else
-				memcpy(nh.v6, k->addr, 16);
+			key_addr(k, &nh);
 			h->tries++;
 			h->next_tsc = now + rte_get_tsc_hz() * DP_NEIGH_RETRY_MS / 1000;
 			n->st.probes++;
@@ -457,10 +480,7 @@ dp_neigh_tick(struct dp *dp)
 		if (now < h->next_tsc)
 			continue;
 		if (h->tries < DP_NEIGH_RETRIES) {
-			if (k->family == AF_INET)
-				memcpy(&nh.v4, k->addr, 4);
-			else
-				memcpy(nh.v6, k->addr, 16);
+			key_addr(k, &nh);
 			h->tries++;
 			h->next_tsc = now + rte_get_tsc_hz() * DP_NEIGH_RETRY_MS / 1000;
 			solicit(dp, k->pidx, &nh);
@@ -535,15 +555,12 @@ dp_neigh_walk(const struct dp *dp, dp_neigh_walk_cb cb, void *arg)
 
 	while ((pos = rte_hash_iterate(n->h, &key, &data, &iter)) >= 0) {
 		const struct neigh_key *k = key;
-		struct pkt_addr a = {.family = k->family};
+		struct pkt_addr a;
 		uint64_t v = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
 		uint8_t mac[6];
 		unsigned int i;
 
-		if (k->family == AF_INET)
-			memcpy(&a.v4, k->addr, 4);
-		else
-			memcpy(a.v6, k->addr, 16);
+		key_addr(k, &a);
 		for (i = 0; i < 6; i++)
 			mac[i] = (uint8_t)(v >> (8 * i));
 		cb(arg, k->pidx, &a, (v & MAC_VALID) ? mac : NULL, n->is_static[pos]);

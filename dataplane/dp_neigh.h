@@ -41,6 +41,9 @@ int dp_neigh_lookup(const struct dp_neigh *n, unsigned int pidx, const struct pk
 /* Main lcore. */
 int dp_neigh_learn(struct dp *dp, unsigned int pidx, const struct pkt_addr *a, const uint8_t mac[6],
 	bool is_static);
+/* An announcement (gratuitous ARP, unsolicited NA): update an entry we have. */
+int dp_neigh_refresh(
+	struct dp *dp, unsigned int pidx, const struct pkt_addr *a, const uint8_t mac[6]);
 void dp_neigh_forget(struct dp *dp, unsigned int pidx, const struct pkt_addr *a);
 /* m is an IP frame for port (m->port, a DPDK port id) whose next hop is unknown. */
 void dp_neigh_hold(struct dp *dp, struct rte_mbuf *m);
