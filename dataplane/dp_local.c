@@ -562,8 +562,7 @@ dp_local_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte
 			return garp_input(dp, w, pidx, m, pi);
 		return arp_input(dp, w, pidx, m, pi);
 	case PKT_L3_IPV4:
-		if (!owns4(lp, pi->dst.v4))
-			return DP_DROP_V(DP_DROP_NOT_LOCAL);
+		/* dp_classify checked dp_local_for_us: the destination is ours. */
 		return ipv4_input(dp, w, pidx, m, pi);
 	case PKT_L3_IPV6:
 		return ipv6_input(dp, w, pidx, m, pi);
