@@ -32,6 +32,8 @@
 #define ND_OPT_TARGET_LLADDR 2
 #define ND_NA_FLAG_SOLICITED 0x40000000u
 #define ND_NA_FLAG_OVERRIDE 0x20000000u
+#define ND_NA_S 0x40 /* first flags byte */
+#define ND_NA_O 0x20
 #define ND_NS_LEN 24 /* type, code, csum, reserved, target */
 #define ND_NA_LEN 32 /* NA with one target link-layer option */
 #define DP_REPLY_TTL 64
@@ -138,6 +140,20 @@ dp_route_nexthop(
 	return 0;
 }
 
+/* The broadcast address of one of the port's IPv4 subnets? */
+static bool
+is_directed_broadcast(const struct dp *dp, unsigned int pidx, uint32_t a)
+{
+	const struct dp_local_port *lp = local_port(dp, pidx);
+	unsigned int i;
+
+	for (i = 0; i < lp->n4; i++)
+		if (lp->v4_mask[i] != UINT32_MAX && ((a ^ lp->v4[i]) & lp->v4_mask[i]) == 0 &&
+			(a | lp->v4_mask[i]) == UINT32_MAX)
+			return true;
+	return false;
+}
+
 /* A neighbour we could send to directly (not through the gateway). */
 static bool
 on_link(const struct dp *dp, unsigned int pidx, const struct pkt_addr *a)
@@ -149,8 +165,7 @@ on_link(const struct dp *dp, unsigned int pidx, const struct pkt_addr *a)
 
 /* How a neighbour's MAC reaches the main lcore (see learn()). */
 enum learn_mode {
-	LEARN_NEW,     /* learn it unless the table already says so */
-	LEARN_CONFIRM, /* an answer to our solicitation: always, it confirms */
+	LEARN_NEW,     /* learn (or, while the entry is probed, confirm) it */
 	LEARN_REFRESH, /* an announcement: the main lcore updates only an entry it has */
 };
 
@@ -166,15 +181,15 @@ static void
 learn(struct dp *dp, struct dp_worker *w, unsigned int pidx, const struct pkt_addr *a,
 	const uint8_t *mac, enum learn_mode mode)
 {
-	struct rte_ether_addr cur;
 	struct dp_event ev;
 
 	if (rte_is_zero_ether_addr((const struct rte_ether_addr *)mac) ||
 		rte_is_multicast_ether_addr((const struct rte_ether_addr *)mac) ||
 		!on_link(dp, pidx, a))
 		return;
-	if (mode != LEARN_CONFIRM && dp_neigh_lookup(dp->neigh, pidx, a, &cur) == 0 &&
-		memcmp(cur.addr_bytes, mac, 6) == 0)
+	/* Only news reaches the main lcore: a flood of replies repeating
+	 * what the table says costs nothing but this lookup. */
+	if (!dp_neigh_wants(dp->neigh, pidx, a, mac))
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.type = mode == LEARN_REFRESH ? DP_EV_REFRESH : DP_EV_LEARN;
@@ -201,8 +216,7 @@ arp_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf
 	uint32_t target = ah->arp_data.arp_tip;
 
 	if (pi->src.v4 != 0)
-		learn(dp, w, pidx, &pi->src, ah->arp_data.arp_sha.addr_bytes,
-			pi->arp_op == RTE_ARP_OP_REPLY ? LEARN_CONFIRM : LEARN_NEW);
+		learn(dp, w, pidx, &pi->src, ah->arp_data.arp_sha.addr_bytes, LEARN_NEW);
 
 	if (pi->arp_op == RTE_ARP_OP_REPLY) {
 		/* In pmd mode the kernel may be the one that asked. */
@@ -276,7 +290,8 @@ echo4(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
 	/* RFC 1122 3.2.2.6: no reply to a broadcast, multicast or unset
 	 * source, nor to an echo to our unicast address sent as a layer-2
 	 * broadcast.  Options (source routes) are not reflected: refused. */
-	if (src == 0 || src == UINT32_MAX || (src >> 28) == 0xe ||
+	if (src == 0 || (src >> 24) == 127 || (src >> 28) >= 0xe ||
+		is_directed_broadcast(dp, pidx, pi->src.v4) ||
 		rte_is_multicast_ether_addr(&rte_pktmbuf_mtod(m, struct rte_ether_hdr *)->dst_addr))
 		return DP_DROP_V(DP_DROP_ECHO_ADDRESS);
 	if (pi->flags & PKT_F_IPV4_OPTS)
@@ -403,7 +418,7 @@ ns_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf 
 	 * The advertisement is built in place right after the IPv6 header,
 	 * so a solicitation with extension headers is refused too. */
 	if (pi->ttl != 255 || pi->icmp_code != 0 || (pi->flags & PKT_F_IPV6_EXT) ||
-		!icmp6_csum_ok(ip6, icmp, icmp_len))
+		ip6->src_addr[0] == 0xff || !icmp6_csum_ok(ip6, icmp, icmp_len))
 		return DP_DROP_V(DP_DROP_ND_BAD);
 	if (!owns6(local_port(dp, pidx), target))
 		return DP_DROP_V(DP_DROP_NOT_LOCAL);
@@ -510,6 +525,8 @@ na_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf 
 	uint32_t icmp_len = (uint32_t)(pi->l3_end - pi->l4_off);
 	bool to_us = owns6(local_port(dp, pidx), pi->dst.v6);
 	struct pkt_addr who = {.family = AF_INET6};
+	struct rte_ether_addr cur;
+	bool solicited, override;
 
 	if (!(pi->flags & PKT_F_L4) || icmp_len < ND_NS_LEN || pi->ttl != 255 ||
 		pi->icmp_code != 0 ||
@@ -517,8 +534,19 @@ na_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf 
 			icmp, icmp_len))
 		return DP_DROP_V(DP_DROP_ND_BAD);
 	memcpy(who.v6, icmp + 8, 16);
-	nd_learn(dp, w, pidx, &who, icmp + ND_NS_LEN, icmp_len - ND_NS_LEN, ND_OPT_TARGET_LLADDR,
-		to_us ? LEARN_CONFIRM : LEARN_REFRESH);
+	solicited = (icmp[4] & ND_NA_S) != 0;
+	override = (icmp[4] & ND_NA_O) != 0;
+	/* RFC 4861 7.1.2: no multicast target; S clear when sent to a group. */
+	if (who.v6[0] == 0xff || (solicited && pi->dst.v6[0] == 0xff))
+		return DP_DROP_V(DP_DROP_ND_BAD);
+	/* 7.2.5: without O an advertisement may fill an incomplete entry
+	 * (our solicitation's answer) but never replace a known MAC. */
+	if (override)
+		nd_learn(dp, w, pidx, &who, icmp + ND_NS_LEN, icmp_len - ND_NS_LEN,
+			ND_OPT_TARGET_LLADDR, to_us && solicited ? LEARN_NEW : LEARN_REFRESH);
+	else if (to_us && solicited && dp_neigh_lookup(dp->neigh, pidx, &who, &cur) != 0)
+		nd_learn(dp, w, pidx, &who, icmp + ND_NS_LEN, icmp_len - ND_NS_LEN,
+			ND_OPT_TARGET_LLADDR, LEARN_NEW);
 	return is_xdp(dp, pidx) ? DP_VERDICT(DP_V_DONE, 0) : DP_VERDICT(DP_V_PUNT, pidx);
 }
 

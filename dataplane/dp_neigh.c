@@ -2,9 +2,12 @@
 /*
  * Next-hop table: see dp_neigh.h for the concurrency rules.
  *
- * Keys are never deleted while workers run (an entry that goes away is
- * marked invalid in place), so readers need no RCU for the key slots and
- * the table stays bounded by DP_NEIGH_MAX.
+ * Keys are deleted by the main lcore only (next hops that never answered,
+ * neighbours that stopped answering probes); the hash defers reusing a
+ * deleted key's slot, and so its index into mac[], until every worker has
+ * passed a quiescent point (RCU, RTE_HASH_QSBR_MODE_DQ).  The telemetry
+ * walk is not an RCU reader: it may print an entry being replaced, never
+ * read freed memory.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -28,6 +31,7 @@
 #include "pkt_csum.h"
 
 #define MAC_VALID (1ULL << 63)
+#define MAC_PROBING (1ULL << 62) /* being probed: workers pass confirmations on */
 
 struct neigh_key {
 	uint16_t pidx;
@@ -146,6 +150,23 @@ dp_neigh_free(struct dp *dp)
 	rte_free(n->hold);
 	rte_free(n);
 	dp->neigh = NULL;
+}
+
+bool
+dp_neigh_wants(
+	const struct dp_neigh *n, unsigned int pidx, const struct pkt_addr *a, const uint8_t mac[6])
+{
+	struct neigh_key k;
+	uint64_t v;
+	int pos;
+
+	make_key(&k, pidx, a);
+	pos = rte_hash_lookup(n->h, &k);
+	if (pos < 0)
+		return true;
+	v = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
+	return !(v & MAC_VALID) || (v & MAC_PROBING) ||
+		(v & ((1ULL << 48) - 1)) != (mac_pack(mac) & ((1ULL << 48) - 1));
 }
 
 int
@@ -403,6 +424,13 @@ dp_neigh_hold(struct dp *dp, struct rte_mbuf *m)
 	}
 	make_key(&k, pidx, &nh);
 	pos = rte_hash_lookup(n->h, &k);
+	/* Limits first: a packet that cannot be held creates no entry, or
+	 * such entries (holding nothing, never asked for) would pile up. */
+	if (n->held_total >= DP_NEIGH_HOLD_TOTAL || (pos >= 0 && n->hold[pos].n == DP_NEIGH_HOLD)) {
+		n->st.hold_drops++;
+		hold_drop(dp, m, DP_DROP_NEIGH_QUEUE_FULL);
+		return;
+	}
 	if (pos < 0) {
 		pos = rte_hash_add_key(n->h, &k);
 		if (pos < 0) {
@@ -412,11 +440,6 @@ dp_neigh_hold(struct dp *dp, struct rte_mbuf *m)
 		n->st.entries++;
 	}
 	h = &n->hold[pos];
-	if (h->n == DP_NEIGH_HOLD || n->held_total >= DP_NEIGH_HOLD_TOTAL) {
-		n->st.hold_drops++;
-		hold_drop(dp, m, DP_DROP_NEIGH_QUEUE_FULL);
-		return;
-	}
 	h->pkts[h->n++] = m;
 	n->held_total++;
 	n->st.held++;
@@ -455,12 +478,18 @@ dp_neigh_tick(struct dp *dp)
 		uint64_t mac = __atomic_load_n(&n->mac[pos], __ATOMIC_RELAXED);
 		unsigned int i;
 
+		if (h->n == 0 && !(mac & MAC_VALID)) {
+			/* Unresolved and holding nothing (its packets went):
+			 * nothing will ever ask for it again. */
+			if (!n->is_static[pos])
+				entry_delete(n, &kcopy, pos);
+			continue;
+		}
 		if (h->n == 0) {
 			/* Nothing held: age learned pmd-port entries.  An old
 			 * entry stays in use while it is probed; only a
 			 * neighbour that answers none of the probes goes. */
-			if (!(mac & MAC_VALID) || n->is_static[pos] ||
-				dp->ports[k->pidx].prof->mode != PROF_PORT_PMD ||
+			if (n->is_static[pos] || dp->ports[k->pidx].prof->mode != PROF_PORT_PMD ||
 				now - n->seen_tsc[pos] <= max_age)
 				continue;
 			if (h->tries != 0 && now < h->next_tsc)
@@ -471,6 +500,8 @@ dp_neigh_tick(struct dp *dp)
 				continue;
 			}
 			key_addr(k, &nh);
+			if (h->tries == 0)
+				__atomic_store_n(&n->mac[pos], mac | MAC_PROBING, __ATOMIC_RELEASE);
 			h->tries++;
 			h->next_tsc = now + rte_get_tsc_hz() * DP_NEIGH_RETRY_MS / 1000;
 			n->st.probes++;

@@ -38,6 +38,11 @@ void dp_neigh_free(struct dp *dp);
 int dp_neigh_lookup(const struct dp_neigh *n, unsigned int pidx, const struct pkt_addr *a,
 	struct rte_ether_addr *mac);
 
+/* Workers: would the main lcore want to hear that a is at mac?  (No
+ * entry, another MAC, or the entry is being probed.) */
+bool dp_neigh_wants(const struct dp_neigh *n, unsigned int pidx, const struct pkt_addr *a,
+	const uint8_t mac[6]);
+
 /* Main lcore. */
 int dp_neigh_learn(struct dp *dp, unsigned int pidx, const struct pkt_addr *a, const uint8_t mac[6],
 	bool is_static);
