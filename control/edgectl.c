@@ -56,6 +56,12 @@ session_open(struct session *s, const char *path)
 	}
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	s->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/* SO_SNDTIMEO also bounds an AF_UNIX connect to a listener whose
+	 * backlog is full (a busy dataplane): set both timeouts first. */
+	if (s->fd >= 0) {
+		setsockopt(s->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	if (s->fd < 0 || connect(s->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		int err = errno;
 
@@ -63,7 +69,6 @@ session_open(struct session *s, const char *path)
 			path, strerror(err));
 		return -err;
 	}
-	setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	s->seq = (uint32_t)getpid() << 8;
 	return 0;
 }
@@ -111,6 +116,26 @@ hello(struct session *s)
 	req.role = CTLMSG_ROLE_READER;
 	snprintf(req.client, sizeof(req.client), "edgectl");
 	return call(s, CTLMSG_HELLO, &req, sizeof(req));
+}
+
+/* A string from the socket as a JSON string: quoted, escaped, bounded. */
+static void
+json_str(const char *str, size_t max)
+{
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < max && str[i] != '\0'; i++) {
+		unsigned char ch = (unsigned char)str[i];
+
+		if (ch == '"' || ch == '\\')
+			printf("\\%c", ch);
+		else if (ch < 0x20 || ch > 0x7e)
+			printf("\\u%04x", ch);
+		else
+			putchar(ch);
+	}
+	putchar('"');
 }
 
 static void
@@ -162,7 +187,9 @@ show_drops(const struct ctlmsg_drops_reply *r, bool json)
 		memcpy(name, r->drop[i].name, CTLMSG_NAME_MAX);
 		name[CTLMSG_NAME_MAX] = '\0';
 		if (json) {
-			printf("%s\"%s\": %" PRIu64, first ? "" : ", ", name, r->drop[i].value);
+			printf("%s", first ? "" : ", ");
+			json_str(name, CTLMSG_NAME_MAX);
+			printf(": %" PRIu64, r->drop[i].value);
 			first = false;
 		} else if (r->drop[i].value != 0) {
 			printf("%-32s %16" PRIu64 "\n", name, r->drop[i].value);
@@ -192,20 +219,24 @@ show_ports(const struct ctlmsg_ports_reply *r, bool json)
 		mode[8] = '\0';
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p->mac[0], p->mac[1],
 			p->mac[2], p->mac[3], p->mac[4], p->mac[5]);
-		if (json)
-			printf("%s{\"name\": \"%s\", \"mode\": \"%s\", \"mac\": \"%s\", "
-			       "\"rx_queues\": %u, \"tx_queues\": %u, \"rx\": %" PRIu64
-			       ", \"tx\": %" PRIu64 ", \"nic_ipackets\": %" PRIu64
-			       ", \"nic_opackets\": %" PRIu64 ", \"nic_imissed\": %" PRIu64
-			       ", \"nic_ierrors\": %" PRIu64 ", \"nic_oerrors\": %" PRIu64 "}",
-				i ? ", " : "", name, mode, mac, p->rx_queues, p->tx_queues, p->rx,
-				p->tx, p->nic_ipackets, p->nic_opackets, p->nic_imissed,
-				p->nic_ierrors, p->nic_oerrors);
-		else
+		if (json) {
+			printf("%s{\"name\": ", i ? ", " : "");
+			json_str(name, CTLMSG_NAME_MAX);
+			printf(", \"mode\": ");
+			json_str(mode, 8);
+			printf(", \"mac\": \"%s\", \"rx_queues\": %u, \"tx_queues\": %u, "
+			       "\"rx\": %" PRIu64 ", \"tx\": %" PRIu64
+			       ", \"nic_ipackets\": %" PRIu64 ", \"nic_opackets\": %" PRIu64
+			       ", \"nic_imissed\": %" PRIu64 ", \"nic_ierrors\": %" PRIu64
+			       ", \"nic_oerrors\": %" PRIu64 "}",
+				mac, p->rx_queues, p->tx_queues, p->rx, p->tx, p->nic_ipackets,
+				p->nic_opackets, p->nic_imissed, p->nic_ierrors, p->nic_oerrors);
+		} else {
 			printf("%-14s %-4s %-17s %2u/%-2u %14" PRIu64 " %14" PRIu64 " %10" PRIu64
 			       " %10" PRIu64 "\n",
 				name, mode, mac, p->rx_queues, p->tx_queues, p->rx, p->tx,
 				p->nic_imissed, p->nic_ierrors + p->nic_oerrors);
+		}
 	}
 	if (json)
 		printf("]\n");

@@ -44,10 +44,15 @@ struct dp_ctl {
 	int ep;
 	char path[DP_CTL_PATH_MAX];
 	struct dp_ctl_session s[DP_CTL_SESSIONS];
+	int bound; /* we created the socket file at path... */
+	dev_t dev; /* ...and this is it */
+	ino_t ino;
 	uint64_t epoch;
 	uint64_t start_tsc;
 	uint64_t requests, errors;
-	uint8_t buf[CTLMSG_MAX + 1];
+	uint8_t buf[CTLMSG_MAX + 1]; /* the request being served */
+	uint8_t out[CTLMSG_MAX];     /* its reply, zeroed first: no byte of an
+					earlier message leaks into padding */
 };
 
 /* The loader keeps socket paths within sun_path; checked again here. */
@@ -62,23 +67,36 @@ path_copy(char *dst, const char *src)
 	return 0;
 }
 
-/* Is somebody listening on path? */
+/*
+ * What is at path?  0: nothing; 1: a socket nobody listens on (left by a
+ * crash, safe to remove); -EADDRINUSE: a live socket; -EEXIST: something
+ * that is not a stale socket of ours (a file, another kind of socket):
+ * never removed.  A non-blocking connect, so a listener with a full
+ * backlog counts as live instead of stalling us.
+ */
 static int
-socket_live(const char *path)
+path_state(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	int live;
+	struct stat st;
+	int fd, ret;
 
-	if (fd < 0)
-		return 0;
-	if (path_copy(sa.sun_path, path) != 0) {
-		close(fd);
-		return 0;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISSOCK(st.st_mode))
+		return -EEXIST;
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || path_copy(sa.sun_path, path) != 0) {
+		if (fd >= 0)
+			close(fd);
+		return -EEXIST;
 	}
-	live = connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 || errno == EAGAIN)
+		ret = -EADDRINUSE;
+	else
+		ret = errno == ECONNREFUSED ? 1 : -EEXIST;
 	close(fd);
-	return live;
+	return ret;
 }
 
 static int
@@ -99,6 +117,8 @@ dp_ctl_open(struct dp *dp)
 	const char *path = dp->prof->dataplane.control_socket;
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct dp_ctl *c;
+	struct stat st;
+	mode_t old_mask;
 	unsigned int i;
 	int ret;
 
@@ -117,10 +137,17 @@ dp_ctl_open(struct dp *dp)
 		DP_LOG(ERR, "control socket path too long: %s", path);
 		return -ENAMETOOLONG;
 	}
-	if (socket_live(path)) {
+	ret = path_state(path);
+	if (ret == -EADDRINUSE) {
 		DP_LOG(ERR, "%s:%u: control socket %s is in use (another edge-dataplane?)",
 			dp->prof->file, dp->prof->dataplane.line, path);
-		return -EADDRINUSE;
+		return ret;
+	}
+	if (ret < 0) {
+		DP_LOG(ERR, "%s:%u: control socket %s: %s; not replacing it", dp->prof->file,
+			dp->prof->dataplane.line, path,
+			ret == -EEXIST ? "something else is there" : strerror(-ret));
+		return ret;
 	}
 	ret = make_parent(path);
 	if (ret < 0) {
@@ -128,11 +155,27 @@ dp_ctl_open(struct dp *dp)
 			strerror(-ret));
 		return ret;
 	}
-	unlink(path); /* stale, from a crash */
+	if (ret == 0 && path_state(path) == 1)
+		unlink(path); /* stale, from a crash */
 	c->lfd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->lfd < 0 || bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-		chmod(path, 0600) != 0 || listen(c->lfd, 8) != 0) {
+	if (c->lfd < 0) {
 		ret = -errno;
+		DP_LOG(ERR, "control socket %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	/* Created 0600 (umask, not chmod, which would follow a symlink). */
+	old_mask = umask(0177);
+	ret = bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
+	umask(old_mask);
+	if (ret == 0 && lstat(path, &st) == 0) {
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+		c->bound = 1;
+	}
+	if (ret == 0 && listen(c->lfd, 8) != 0)
+		ret = -errno;
+	if (ret < 0) {
+		/* A racing dataplane may have bound it first: not ours. */
 		DP_LOG(ERR, "control socket %s: %s", path, strerror(-ret));
 		return ret;
 	}
@@ -155,6 +198,7 @@ void
 dp_ctl_close(struct dp *dp)
 {
 	struct dp_ctl *c = dp->ctl;
+	struct stat st;
 	unsigned int i;
 
 	if (c == NULL)
@@ -162,10 +206,11 @@ dp_ctl_close(struct dp *dp)
 	for (i = 0; i < DP_CTL_SESSIONS; i++)
 		if (c->s[i].fd >= 0)
 			close(c->s[i].fd);
-	if (c->lfd >= 0) {
+	if (c->lfd >= 0)
 		close(c->lfd);
+	/* Only the socket we bound: not one a later dataplane put there. */
+	if (c->bound && lstat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
 		unlink(c->path);
-	}
 	rte_free(c);
 	dp->ctl = NULL;
 }
@@ -217,7 +262,7 @@ reply(struct dp_ctl_session *s, struct ctlmsg_hdr *h, size_t len)
 static size_t
 do_hello(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s, const void *req)
 {
-	struct ctlmsg_hello_reply *r = (struct ctlmsg_hello_reply *)c->buf;
+	struct ctlmsg_hello_reply *r = (struct ctlmsg_hello_reply *)c->out;
 	struct ctlmsg_hello h;
 	unsigned int i;
 
@@ -232,6 +277,9 @@ do_hello(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s, const void *
 	s->hello = 1;
 	s->role = h.role;
 	h.client[sizeof(h.client) - 1] = '\0';
+	for (i = 0; h.client[i] != '\0'; i++) /* untrusted: keep the log line clean */
+		if (h.client[i] < 0x20 || h.client[i] > 0x7e)
+			h.client[i] = '?';
 	if (h.role == CTLMSG_ROLE_CONTROLLER)
 		DP_LOG(INFO, "control socket: controller '%s' connected", h.client);
 	r->version = CTLMSG_VERSION;
@@ -239,14 +287,19 @@ do_hello(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s, const void *
 	r->ports = dp->n_ports;
 	r->pid = (uint32_t)getpid();
 	r->epoch = c->epoch;
-	r->uptime_ms = (rte_get_tsc_cycles() - c->start_tsc) * 1000 / rte_get_tsc_hz();
+	{
+		uint64_t d = rte_get_tsc_cycles() - c->start_tsc, hz = rte_get_tsc_hz();
+
+		/* d * 1000 would wrap after some weeks. */
+		r->uptime_ms = d / hz * 1000 + d % hz * 1000 / hz;
+	}
 	return sizeof(*r);
 }
 
 static size_t
 do_stats(struct dp *dp, struct dp_ctl *c)
 {
-	struct ctlmsg_stats_reply *r = (struct ctlmsg_stats_reply *)c->buf;
+	struct ctlmsg_stats_reply *r = (struct ctlmsg_stats_reply *)c->out;
 	struct dp_totals t;
 
 	dp_totals_get(dp, &t);
@@ -269,7 +322,7 @@ do_stats(struct dp *dp, struct dp_ctl *c)
 static size_t
 do_drops(struct dp *dp, struct dp_ctl *c)
 {
-	struct ctlmsg_drops_reply *r = (struct ctlmsg_drops_reply *)c->buf;
+	struct ctlmsg_drops_reply *r = (struct ctlmsg_drops_reply *)c->out;
 	struct dp_totals t;
 	unsigned int i;
 
@@ -288,7 +341,7 @@ do_drops(struct dp *dp, struct dp_ctl *c)
 static size_t
 do_ports(struct dp *dp, struct dp_ctl *c)
 {
-	struct ctlmsg_ports_reply *r = (struct ctlmsg_ports_reply *)c->buf;
+	struct ctlmsg_ports_reply *r = (struct ctlmsg_ports_reply *)c->out;
 	unsigned int i;
 
 	r->n = 0;
@@ -318,7 +371,7 @@ do_ports(struct dp *dp, struct dp_ctl *c)
 static size_t
 do_workers(struct dp *dp, struct dp_ctl *c)
 {
-	struct ctlmsg_workers_reply *r = (struct ctlmsg_workers_reply *)c->buf;
+	struct ctlmsg_workers_reply *r = (struct ctlmsg_workers_reply *)c->out;
 	unsigned int i, k;
 
 	r->n = 0;
@@ -351,6 +404,7 @@ handle(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s, size_t len)
 	ret = ctlmsg_check_request(c->buf, len);
 	if (ret < 0)
 		return ret;
+	memset(c->out, 0, sizeof(c->out));
 	memcpy(&h, c->buf, sizeof(h));
 	if (h.type != CTLMSG_HELLO && !s->hello)
 		return -ENOTCONN;
@@ -411,8 +465,8 @@ session_input(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s)
 			session_close(c, s);
 		return;
 	}
-	ctlmsg_hdr_init((struct ctlmsg_hdr *)c->buf, (enum ctlmsg_type)h.type, h.seq, 0);
-	if (reply(s, (struct ctlmsg_hdr *)c->buf, (size_t)n) != 0)
+	ctlmsg_hdr_init((struct ctlmsg_hdr *)c->out, (enum ctlmsg_type)h.type, h.seq, 0);
+	if (reply(s, (struct ctlmsg_hdr *)c->out, (size_t)n) != 0)
 		session_close(c, s);
 }
 

@@ -103,13 +103,28 @@ drain_pass(struct dp *dp)
 	return total;
 }
 
-/* Until a whole pass finds nothing: see dp_wake_main for why. */
+/*
+ * Until a whole pass finds nothing (see dp_wake_main for why), but at
+ * most DP_DRAIN_PASSES passes: workers that keep the rings full must not
+ * keep the main lcore from signals, the control socket and timers.  When
+ * it stops early it wakes itself, so the rest is taken on the next turn
+ * of the loop and no wake-up is lost.
+ */
+#define DP_DRAIN_PASSES 64
+
 static void
 drain_workers(struct dp *dp)
 {
-	do
+	uint64_t one = 1;
+	unsigned int pass;
+
+	for (pass = 0; pass < DP_DRAIN_PASSES; pass++) {
 		rte_atomic_thread_fence(__ATOMIC_SEQ_CST);
-	while (drain_pass(dp) != 0);
+		if (drain_pass(dp) == 0)
+			return;
+	}
+	if (write(dp->wake_fd, &one, sizeof(one)) < 0)
+		return;
 }
 
 static int

@@ -215,6 +215,7 @@ open_xdp(struct dp *dp, struct dp_port *p, char *err, size_t errlen)
 	DP_LOG(INFO, "port %s: %s %s", pp->name, name, args);
 	ret = rte_vdev_init(name, args);
 	if (ret < 0) {
+		join_solicited_nodes(pp, false);
 		snprintf(err, errlen, "cannot open %s with net_af_xdp: %s", pp->device,
 			rte_strerror(-ret));
 		return ret;

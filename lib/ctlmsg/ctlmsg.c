@@ -92,6 +92,8 @@ ctlmsg_check_reply(const void *buf, size_t len, enum ctlmsg_type type, uint32_t 
 		return -EBADMSG;
 	if (h.status < 0)
 		return len == sizeof(h) ? 0 : -EMSGSIZE;
+	if (h.status > 0)
+		return -EBADMSG; /* status is 0 or -errno */
 	ti = &types[type];
 	if (ti->item_size == 0)
 		return len == ti->reply_size ? 0 : -EMSGSIZE;
@@ -111,6 +113,17 @@ ctlmsg_controller_only(enum ctlmsg_type type)
 		return 0;
 	return types[type].controller_only;
 }
+
+/* The wire layout: both ends are built from this header, but a change in
+ * a struct's size is a protocol change (bump CTLMSG_VERSION). */
+_Static_assert(sizeof(struct ctlmsg_hdr) == 16, "wire size");
+_Static_assert(sizeof(struct ctlmsg_hello) == 52, "wire size");
+_Static_assert(sizeof(struct ctlmsg_hello_reply) == 48, "wire size");
+_Static_assert(sizeof(struct ctlmsg_stats_reply) == 120, "wire size");
+_Static_assert(sizeof(struct ctlmsg_counter) == 40, "wire size");
+_Static_assert(sizeof(struct ctlmsg_port) == 112, "wire size");
+_Static_assert(sizeof(struct ctlmsg_worker) == 64, "wire size");
+_Static_assert(sizeof(struct ctlmsg_drops_reply) == 24, "wire size");
 
 /* List replies keep their count right after the header (ctlmsg_check_reply). */
 _Static_assert(offsetof(struct ctlmsg_drops_reply, n) == sizeof(struct ctlmsg_hdr), "n");

@@ -28,9 +28,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		if (size >= sizeof(h))
 			memcpy(&seq, data + offsetof(struct ctlmsg_hdr, seq), sizeof(seq));
-		if (ctlmsg_check_reply(data, size, (enum ctlmsg_type)t, seq) == 0 &&
-			size < sizeof(struct ctlmsg_hdr))
-			abort();
+		if (ctlmsg_check_reply(data, size, (enum ctlmsg_type)t, seq) != 0)
+			continue;
+		/* Accepted: exactly a bare error header, or exactly the reply
+		 * size for its own item count, which the handlers rely on. */
+		memcpy(&h, data, sizeof(h));
+		if (h.status < 0) {
+			if (size != sizeof(h))
+				abort();
+		} else if (ctlmsg_reply_size((enum ctlmsg_type)t, 0) != size) {
+			uint32_t n;
+
+			if (size < sizeof(h) + sizeof(n))
+				abort();
+			memcpy(&n, data + sizeof(h), sizeof(n));
+			if (ctlmsg_reply_size((enum ctlmsg_type)t, n) != size)
+				abort();
+		}
 	}
 	return 0;
 }

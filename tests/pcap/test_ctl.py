@@ -134,6 +134,14 @@ def body(t):
                     f"malformed: {what} -> {status}", f"got type {rtyp} status {rst}")
         except OSError as e:
             t.check(False, f"malformed: {what} -> {status}", repr(e))
+    # Replies never carry bytes of earlier messages (other sessions').
+    _, _, st, _ = c.call(empty_req(DROPS, 15) + b"A" * 60000)
+    c2 = Client(sock)
+    c2.call(hello_req(1))
+    _, _, st, payload = c2.call(empty_req(DROPS, 2))
+    t.check(st == 0 and b"AAAA" not in payload, "no leftover request bytes in a reply",
+            payload[:200])
+    c2.close()
     _, seq, st0, payload = c.call(hello_req(20))
     t.check(st0 == 0 and seq == 20 and len(payload) == 32, "HELLO after the errors works")
     _, _, st1, payload = c.call(empty_req(STATS, 21))
@@ -168,6 +176,22 @@ def body(t):
                        capture_output=True, text=True, timeout=60)
     t.check(r.returncode != 0 and "is in use" in r.stdout + r.stderr,
             "a second dataplane on the same socket is refused", (r.stdout + r.stderr)[-600:])
+    # Something that is not a stale socket of ours is never removed.
+    with open(other.profile_path) as f:
+        text = f.read()
+    plain = os.path.join(other.tmp, "not-a-socket")
+    with open(plain, "w") as f:
+        f.write("keep me\n")
+    with open(other.profile_path, "w") as f:
+        f.write(text.replace(sock, plain))
+    r = subprocess.run(["ip", "netns", "exec", dp.netns, eptest.binary(), "--profile",
+                        other.profile_path, "--"] + eptest.eal_args(other.run_id),
+                       capture_output=True, text=True, timeout=60)
+    with open(plain) as f:
+        kept = f.read()
+    t.check(r.returncode != 0 and "something else is there" in r.stdout + r.stderr and
+            kept == "keep me\n", "a regular file at the socket path is refused and kept",
+            (r.stdout + r.stderr)[-600:])
     other.cleanup()
     t.check(dp.alive() and dp.stats() is not None, "the dataplane is still running")
 
