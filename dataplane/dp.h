@@ -152,7 +152,6 @@ struct dp {
 	struct dp_ctl *ctl; /* control socket (main lcore) */
 	int meta_off;	    /* dynfield offset of dp_meta */
 	int wake_fd;	    /* eventfd: workers wake the main lcore */
-	uint64_t tsc_hz;
 	/* Read by every worker on every pass: a line of its own, so the
 	 * main lcore's counters below never bounce it. */
 	volatile bool stop __rte_cache_aligned;

@@ -19,7 +19,6 @@
 	X(NOT_LOCAL, "not_local") /* IP for no address here: never forwarded */                \
 	X(IPV4_CSUM, "ipv4_bad_checksum")                                                      \
 	X(ICMP_CSUM, "icmp_bad_checksum")                                                      \
-	X(ICMP_TYPE, "icmp_unhandled_type")                                                    \
 	X(ECHO_ADDRESS, "echo_bad_address") /* broadcast/multicast source or L2 destination */ \
 	X(IPV4_OPTIONS, "ipv4_options_refused")                                                \
 	X(VLAN, "vlan_not_configured")		/* tagged frames: no VLAN is configured */     \

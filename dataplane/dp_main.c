@@ -285,7 +285,6 @@ setup(struct dp *dp)
 	size_t sz;
 	int ret;
 
-	dp->tsc_hz = rte_get_tsc_hz();
 	dp->meta_off = rte_mbuf_dynfield_register(&meta_desc);
 	if (dp->meta_off < 0)
 		return -rte_errno;
