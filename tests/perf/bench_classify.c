@@ -22,6 +22,7 @@
 #include <rte_tcp.h>
 #include <rte_udp.h>
 
+#include "bench.h"
 #include "dp.h"
 #include "dp_neigh.h"
 #include "dp_verdict.h"
@@ -142,14 +143,6 @@ build(struct rte_mbuf *m, unsigned int kind, unsigned int i)
 	}
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static volatile uint32_t sink;
 
 /* Median cycles per packet of classify (or of the empty loop) over pkts. */
@@ -176,7 +169,7 @@ measure(const struct dp *dp, struct rte_mbuf **pkts, unsigned int n, bool empty)
 		sink = acc;
 		runs[r] = (double)(rte_rdtsc_precise() - t0) / ((double)ITERS * n);
 	}
-	qsort(runs, RUNS, sizeof(runs[0]), cmp_double);
+	qsort(runs, RUNS, sizeof(runs[0]), bench_cmp_double);
 	return runs[RUNS / 2];
 }
 

@@ -21,6 +21,7 @@
 #define BENCH_UNIT "ns"
 #endif
 
+#include "bench.h"
 #include "pkt.h"
 
 #define BURST 32
@@ -52,24 +53,6 @@ struct burst {
 };
 
 static volatile uint32_t sink;
-
-static uint64_t
-now(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	uint64_t t;
-
-	_mm_lfence();
-	t = __rdtsc();
-	_mm_lfence();
-	return t;
-#else
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-#endif
-}
 
 static uint8_t *
 wr16(uint8_t *p, uint16_t v)
@@ -175,14 +158,6 @@ build(uint8_t *buf, enum kind k, unsigned int i)
 	return (uint32_t)(p - buf);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* Median over RUNS of the cost per packet of one pass over the burst. */
 static double
 measure(const struct burst *b, int empty)
@@ -192,7 +167,7 @@ measure(const struct burst *b, int empty)
 
 	for (r = 0; r < RUNS; r++) {
 		uint32_t acc = 0;
-		uint64_t t0 = now();
+		uint64_t t0 = bench_now();
 
 		for (it = 0; it < ITERS; it++) {
 			if (empty) {
@@ -211,9 +186,9 @@ measure(const struct burst *b, int empty)
 			__asm__ volatile("" : : : "memory");
 		}
 		sink = acc;
-		runs[r] = (double)(now() - t0) / ((double)ITERS * BURST);
+		runs[r] = (double)(bench_now() - t0) / ((double)ITERS * BURST);
 	}
-	qsort(runs, RUNS, sizeof(runs[0]), cmp_double);
+	qsort(runs, RUNS, sizeof(runs[0]), bench_cmp_double);
 	return runs[RUNS / 2];
 }
 

@@ -25,6 +25,7 @@
 #define BENCH_UNIT "ns"
 #endif
 
+#include "bench.h"
 #include "lb_sched.h"
 
 #define PICKS 200000
@@ -39,24 +40,6 @@ static const unsigned int sizes[] = {2, 16, 256};
 static volatile uint32_t sink;
 static uint32_t hashes[HASHES];
 
-static uint64_t
-now(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	uint64_t t;
-
-	_mm_lfence();
-	t = __rdtsc();
-	_mm_lfence();
-	return t;
-#else
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-#endif
-}
-
 static double
 now_us(void)
 {
@@ -64,21 +47,6 @@ now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(double *v, unsigned int n)
-{
-	qsort(v, n, sizeof(*v), cmp_double);
-	return v[n / 2];
 }
 
 enum mode {
@@ -110,7 +78,7 @@ measure(const struct lb_sched *s, struct lb_conns *conns, enum mode mode)
 				ring[i] = (uint16_t)id;
 				lb_conns_open(conns, (uint32_t)id);
 			}
-		t0 = now();
+		t0 = bench_now();
 		for (i = 0; i < iters; i++) {
 			uint32_t h = hashes[i & (HASHES - 1)];
 
@@ -132,13 +100,13 @@ measure(const struct lb_sched *s, struct lb_conns *conns, enum mode mode)
 				acc += (uint32_t)id;
 			}
 		}
-		runs[r] = (double)(now() - t0) / iters;
+		runs[r] = (double)(bench_now() - t0) / iters;
 		sink = acc;
 		if (mode == M_PICK_CONN)
 			for (i = 0; i < WINDOW; i++)
 				lb_conns_close(conns, ring[i]);
 	}
-	return median(runs, RUNS);
+	return bench_median(runs, RUNS);
 }
 
 static void
@@ -242,8 +210,8 @@ main(void)
 				lb_sched_free(s);
 			}
 		}
-		printf("%-28u %10.0f %10.0f\n", sizes[z], median(eq, BUILD_RUNS),
-			median(wt, BUILD_RUNS));
+		printf("%-28u %10.0f %10.0f\n", sizes[z], bench_median(eq, BUILD_RUNS),
+			bench_median(wt, BUILD_RUNS));
 	}
 	return 0;
 }
