@@ -115,8 +115,10 @@ rebuild(struct lb_conns *c, const struct lb_sched *s)
 	c->n = s->n < c->cap ? s->n : c->cap;
 	c->rot = c->n > 0 ? c->seed % c->n : 0;
 	c->leaves = pow2_ge(c->n > 0 ? c->n : 1);
-	for (id = 0; id < c->cap; id++)
-		c->weight[id] = id < c->n ? s->weight[id] : 0;
+	/* Only ids below n are ever read (update() and the tree stop at n):
+	 * O(n), not O(capacity), on the first pick after a new snapshot. */
+	for (id = 0; id < c->n; id++)
+		c->weight[id] = s->weight[id];
 	for (p = 0; p < c->leaves; p++) {
 		id = p < c->n ? (p + c->rot) % c->n : LB_ID_NONE;
 		c->tree[c->leaves + p] =
