@@ -38,6 +38,7 @@ extern int dp_logtype;
 struct dp_xdp;
 struct dp_neigh;
 struct dp_ctl;
+struct dp_lb;
 
 /* Per-worker counters.  Written by their worker only; readers sum. */
 struct dp_wstats {
@@ -85,13 +86,26 @@ struct dp_worker {
 	struct dp_wstats st;
 } __rte_cache_aligned;
 
+/* Why the dataplane owns an address (dp_local_port kinds). */
+enum dp_addr_kind {
+	DP_ADDR_NONE = 0,
+	DP_ADDR_PORT, /* an `address =` of the port */
+	DP_ADDR_VIP,  /* a virtual service address */
+	DP_ADDR_SNAT, /* a fullnat source address */
+};
+
+/* Addresses a port owns: its own plus the VIPs and SNAT addresses on it. */
+#define DP_LOCAL_MAX 64
+
 /* What a port owns.  Small: linear scans beat hashing at these sizes. */
 struct dp_local_port {
 	unsigned int n4, n6;
-	uint32_t v4[PROF_MAX_ADDRESSES];      /* network order */
-	uint32_t v4_mask[PROF_MAX_ADDRESSES]; /* network order, for on-link tests */
-	uint8_t v6[PROF_MAX_ADDRESSES][16];
-	uint8_t v6_len[PROF_MAX_ADDRESSES];
+	uint32_t v4[DP_LOCAL_MAX];	/* network order */
+	uint32_t v4_mask[DP_LOCAL_MAX]; /* network order, for on-link tests */
+	uint8_t v4_kind[DP_LOCAL_MAX];
+	uint8_t v6[DP_LOCAL_MAX][16];
+	uint8_t v6_len[DP_LOCAL_MAX];
+	uint8_t v6_kind[DP_LOCAL_MAX];
 	bool has_gw4, has_gw6;
 	uint32_t gw4;
 	uint8_t gw6[16];
@@ -124,13 +138,24 @@ struct dp_port {
 enum dp_event_type {
 	DP_EV_LEARN = 1, /* learn (or confirm) a neighbour */
 	DP_EV_REFRESH,	 /* a neighbour's announcement: update only an entry we have */
+	DP_EV_PERSIST,	 /* a source-IP persistence decision (dp_lb_persist.c) */
 };
 struct dp_event {
 	uint8_t type;
 	uint8_t family;
-	uint16_t port;
-	uint8_t mac[6];
-	uint8_t pad[6];
+	uint16_t port; /* learn, refresh: port index; persist: service id */
+	union {
+		struct { /* learn, refresh */
+			uint8_t mac[6];
+			uint8_t pad[6];
+		};
+		struct { /* persist */
+			uint16_t incarnation;
+			uint16_t backend;
+			uint32_t expire;
+			uint32_t pad2;
+		};
+	};
 	uint8_t addr[16];
 };
 
@@ -150,6 +175,7 @@ struct dp {
 	struct rte_rcu_qsbr *qsbr;
 	struct dp_neigh *neigh;
 	struct dp_ctl *ctl; /* control socket (main lcore) */
+	struct dp_lb *lb;   /* the load balancer (dp_lb.h) */
 	int meta_off;	    /* dynfield offset of dp_meta */
 	int wake_fd;	    /* eventfd: workers wake the main lcore */
 	/* Read by every worker on every pass: a line of its own, so the
@@ -196,6 +222,8 @@ struct dp_worker_arg {
 
 /* dp_local.c: answering for owned addresses */
 struct pkt_info;
+/* Why ports[pidx] owns a (enum dp_addr_kind; DP_ADDR_NONE: it does not). */
+uint8_t dp_local_kind(const struct dp *dp, unsigned int pidx, const struct pkt_addr *a);
 /* Is this packet addressed to something ports[pidx] owns? */
 bool dp_local_for_us(const struct dp *dp, unsigned int pidx, const struct pkt_info *pi);
 /* Handle a packet for us; returns a dp_verdict. */

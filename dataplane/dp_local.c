@@ -46,26 +46,35 @@ local_port(const struct dp *dp, unsigned int pidx)
 	return &l->port[pidx];
 }
 
-static inline bool
+/* Why the port owns a (enum dp_addr_kind), DP_ADDR_NONE if it does not. */
+static inline uint8_t
 owns4(const struct dp_local_port *lp, uint32_t a)
 {
 	unsigned int i;
 
 	for (i = 0; i < lp->n4; i++)
 		if (lp->v4[i] == a)
-			return true;
-	return false;
+			return lp->v4_kind[i];
+	return DP_ADDR_NONE;
 }
 
-static inline bool
+static inline uint8_t
 owns6(const struct dp_local_port *lp, const uint8_t *a)
 {
 	unsigned int i;
 
 	for (i = 0; i < lp->n6; i++)
 		if (memcmp(lp->v6[i], a, 16) == 0)
-			return true;
-	return false;
+			return lp->v6_kind[i];
+	return DP_ADDR_NONE;
+}
+
+uint8_t
+dp_local_kind(const struct dp *dp, unsigned int pidx, const struct pkt_addr *a)
+{
+	const struct dp_local_port *lp = local_port(dp, pidx);
+
+	return a->family == AF_INET ? owns4(lp, a->v4) : owns6(lp, a->v6);
 }
 
 static inline bool
@@ -325,6 +334,10 @@ ipv4_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbu
 		pi->icmp_type == RTE_IP_ICMP_ECHO_REQUEST && pi->icmp_code == 0)
 		return echo4(dp, w, pidx, m, pi);
 other:
+	/* A VIP answers ping and nothing but its services; it is not the
+	 * kernel's address. */
+	if (owns4(local_port(dp, pidx), pi->dst.v4) != DP_ADDR_PORT)
+		return DP_DROP_V(DP_DROP_VIP_NO_SERVICE);
 	if (is_xdp(dp, pidx))
 		return DP_DROP_V(
 			pi->flags & PKT_F_FRAG ? DP_DROP_FRAGMENT : DP_DROP_NO_LOCAL_SERVICE);
@@ -569,6 +582,8 @@ ipv6_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbu
 	if (pi->l4_proto == IPPROTO_ICMPV6 && (pi->flags & PKT_F_L4) &&
 		pi->icmp_type == ICMP6_ECHO_REQUEST && pi->icmp_code == 0)
 		return echo6(dp, w, pidx, m, pi);
+	if (owns6(lp, pi->dst.v6) != DP_ADDR_PORT)
+		return DP_DROP_V(DP_DROP_VIP_NO_SERVICE);
 	if (is_xdp(dp, pidx))
 		return DP_DROP_V(
 			pi->flags & PKT_F_FRAG ? DP_DROP_FRAGMENT : DP_DROP_NO_LOCAL_SERVICE);

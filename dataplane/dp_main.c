@@ -33,6 +33,7 @@
 #include "dp.h"
 #include "dp_ctl.h"
 #include "dp_eal_args.h"
+#include "dp_lb.h"
 #include "dp_neigh.h"
 
 #define DP_EXIT_USAGE 2
@@ -69,6 +70,8 @@ drain_events(struct dp *dp, struct dp_worker *w)
 				dp_neigh_learn(dp, ev[k].port, &a, ev[k].mac, false);
 			else if (ev[k].type == DP_EV_REFRESH)
 				dp_neigh_refresh(dp, ev[k].port, &a, ev[k].mac);
+			else if (ev[k].type == DP_EV_PERSIST)
+				dp_lb_persist_event(dp, &ev[k]);
 		}
 		total += n;
 	} while (n == DP_BURST);
@@ -182,8 +185,10 @@ main_loop(struct dp *dp, int sfd)
 					__atomic_store_n(&dp->stop, true, __ATOMIC_RELEASE);
 				}
 			} else if (fd == tfd) {
-				if (read(tfd, &v, sizeof(v)) > 0)
+				if (read(tfd, &v, sizeof(v)) > 0) {
 					dp_neigh_tick(dp);
+					dp_lb_tick(dp);
+				}
 			} else if (fd == dp->wake_fd) {
 				if (read(dp->wake_fd, &v, sizeof(v)) < 0)
 					continue;
@@ -316,6 +321,9 @@ setup(struct dp *dp)
 	ret = dp_ports_open(dp);
 	if (ret < 0)
 		return ret;
+	ret = dp_lb_create(dp);
+	if (ret < 0)
+		return ret;
 	ret = dp_local_build(dp);
 	if (ret < 0)
 		return ret;
@@ -344,6 +352,7 @@ teardown(struct dp *dp)
 	dp_ctl_close(dp);
 	dp_ports_close(dp);
 	dp_workers_free(dp);
+	dp_lb_free(dp);
 	dp_neigh_free(dp);
 	rte_free(dp->local);
 	rte_free(dp->qsbr);

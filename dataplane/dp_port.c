@@ -25,6 +25,7 @@
 #include <rte_malloc.h>
 
 #include "dp.h"
+#include "dp_lb.h"
 #include "dp_netlink.h"
 #include "dp_xdp.h"
 
@@ -516,6 +517,37 @@ warn_unroutable(const struct prof_port *pp)
 			pp->name);
 }
 
+/* The VIPs and SNAT addresses on port pidx, as host addresses (/32, /128). */
+static int
+add_lb_addrs(const struct dp *dp, unsigned int pidx, struct dp_local_port *lp)
+{
+	struct pkt_addr a[DP_LOCAL_MAX];
+	uint8_t kind[DP_LOCAL_MAX];
+	int n = dp_lb_local_addrs(dp, pidx, a, kind, DP_LOCAL_MAX), k;
+
+	for (k = 0; k < n; k++) {
+		if (a[k].family == AF_INET) {
+			if (lp->n4 == DP_LOCAL_MAX)
+				goto full;
+			lp->v4[lp->n4] = a[k].v4;
+			lp->v4_mask[lp->n4] = UINT32_MAX;
+			lp->v4_kind[lp->n4++] = kind[k];
+		} else {
+			if (lp->n6 == DP_LOCAL_MAX)
+				goto full;
+			memcpy(lp->v6[lp->n6], a[k].v6, 16);
+			lp->v6_len[lp->n6] = 128;
+			lp->v6_kind[lp->n6++] = kind[k];
+		}
+	}
+	if (n < DP_LOCAL_MAX)
+		return 0;
+full:
+	DP_LOG(ERR, "port %s: more than %u addresses with the VIPs and SNAT pools on it",
+		dp->ports[pidx].prof->name, DP_LOCAL_MAX);
+	return -ENOSPC;
+}
+
 static struct dp_local *
 local_from_profile(const struct dp *dp)
 {
@@ -536,12 +568,18 @@ local_from_profile(const struct dp *dp)
 				lp->v4[lp->n4] = c->addr.v4;
 				lp->v4_mask[lp->n4] =
 					c->len == 0 ? 0 : rte_cpu_to_be_32(~0u << (32 - c->len));
+				lp->v4_kind[lp->n4] = DP_ADDR_PORT;
 				lp->n4++;
 			} else {
 				memcpy(lp->v6[lp->n6], c->addr.v6, 16);
 				lp->v6_len[lp->n6] = c->len;
+				lp->v6_kind[lp->n6] = DP_ADDR_PORT;
 				lp->n6++;
 			}
+		}
+		if (add_lb_addrs(dp, i, lp) != 0) {
+			rte_free(l);
+			return NULL;
 		}
 		lp->has_gw4 = pp->has_gateway;
 		lp->gw4 = pp->gateway.v4;

@@ -16,7 +16,10 @@ enum dp_verdict_kind {
 	DP_V_DONE,     /* consumed (e.g. an ARP reply learned from): free, not a drop */
 	DP_V_HANDOFF,  /* arg: the worker that owns the flow */
 	DP_V_LOCAL,    /* for an address we own: dp_local_input acts on it */
+	DP_V_LB,       /* load balancer: arg = service id, or DP_V_LB_REPLY */
 };
+
+#define DP_V_LB_REPLY 0xffffffu /* maybe a real server's reply (no service) */
 
 #define DP_VERDICT(kind, arg) (((uint32_t)(kind) << 24) | ((uint32_t)(arg)&0xffffff))
 #define DP_VERDICT_KIND(v) ((v) >> 24)

@@ -23,6 +23,7 @@
 #include <rte_prefetch.h>
 
 #include "dp.h"
+#include "dp_lb.h"
 #include "dp_verdict.h"
 #include "pkt.h"
 
@@ -38,24 +39,67 @@ drop(struct dp_worker *w, struct rte_mbuf *m, unsigned int reason)
 	rte_pktmbuf_free(m);
 }
 
+/* The worker owning everything of client address a. */
+static inline unsigned int
+owner_by_addr(const struct dp *dp, const struct pkt_addr *a)
+{
+	uint32_t h;
+
+	if (a->family == AF_INET)
+		h = rte_hash_crc_4byte(a->v4, 0);
+	else
+		h = rte_hash_crc(a->v6, 16, 0);
+	return dp->reta[h & (DP_RETA_SIZE - 1)];
+}
+
+/* The owner of a packet whose source is the client. */
 static inline unsigned int
 owner_of(const struct dp *dp, const struct dp_port *p, const struct rte_mbuf *m,
 	const struct pkt_info *pi)
 {
-	uint32_t h;
-
 	/* Where the NIC hashed the client address itself (RSS on the
 	 * source address, our RETA), its hash picks the same worker as the
 	 * queue it delivered to, so nothing is handed off. */
 	if (p->hw_rss && (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH))
 		return dp->reta[m->hash.rss & (DP_RETA_SIZE - 1)];
-	/* The client is the source of everything the dataplane answers
-	 * today (ARP, ND, echo, exception traffic). */
-	if (pi->src.family == AF_INET)
-		h = rte_hash_crc_4byte(pi->src.v4, 0);
+	return owner_by_addr(dp, &pi->src);
+}
+
+/*
+ * Load-balancer traffic: a packet to a virtual service (the client is its
+ * source), or one that may be a real server's reply (to the client in
+ * nat and dsr, to an SNAT address in fullnat, where the port names the
+ * owner).  Anything else: DP_V_LOCAL, decided by ownership as before.
+ */
+static inline uint32_t
+classify_lb(const struct dp *dp, unsigned int wid, unsigned int pidx, const struct rte_mbuf *m,
+	const struct pkt_info *pi, bool handed)
+{
+	const struct dp_lb_table *t = __atomic_load_n(&dp->lb->table, __ATOMIC_ACQUIRE);
+	const struct dp_lb_service *s;
+	unsigned int owner;
+	uint8_t kind;
+
+	if (t->n_listeners == 0 || (pi->flags & (PKT_F_L4 | PKT_F_FRAG)) != PKT_F_L4 ||
+		(pi->l4_proto != IPPROTO_TCP && pi->l4_proto != IPPROTO_UDP))
+		return DP_VERDICT(DP_V_LOCAL, 0);
+	s = dp_lb_lookup_vip(t, pi->dst.family, pi->l4_proto, &pi->dst, pi->dport);
+	if (s != NULL) {
+		owner = dp->n_workers > 1 ? owner_of(dp, &dp->ports[pidx], m, pi) : wid;
+		if (!handed && owner != wid)
+			return DP_VERDICT(DP_V_HANDOFF, owner);
+		return DP_VERDICT(DP_V_LB, s->id);
+	}
+	kind = dp_local_kind(dp, pidx, &pi->dst);
+	if (kind == DP_ADDR_SNAT)
+		owner = dp_lb_snat_owner(dp, pi->dport);
+	else if (kind == DP_ADDR_NONE)
+		owner = owner_by_addr(dp, &pi->dst);
 	else
-		h = rte_hash_crc(pi->src.v6, 16, 0);
-	return dp->reta[h & (DP_RETA_SIZE - 1)];
+		return DP_VERDICT(DP_V_LOCAL, 0);
+	if (!handed && dp->n_workers > 1 && owner != wid)
+		return DP_VERDICT(DP_V_HANDOFF, owner);
+	return DP_VERDICT(DP_V_LB, DP_V_LB_REPLY);
 }
 
 static void
@@ -157,6 +201,12 @@ dp_classify(const struct dp *dp, unsigned int wid, unsigned int pidx, const stru
 		return DP_DROP_V(DP_DROP_UNKNOWN_ETHERTYPE);
 	if (unlikely(pi->n_vlans != 0))
 		return DP_DROP_V(DP_DROP_VLAN);
+	if (pi->l3 != PKT_L3_ARP) {
+		uint32_t v = classify_lb(dp, wid, pidx, m, pi, handed);
+
+		if (DP_VERDICT_KIND(v) != DP_V_LOCAL)
+			return v;
+	}
 	/* Cheap rejects before ownership, so a flood of foreign traffic
 	 * is not bounced between cores. */
 	if (!dp_local_for_us(dp, pidx, pi))
@@ -186,8 +236,14 @@ process_one(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mb
 			w->st.handoff_out++;
 		return;
 	}
-	if (DP_VERDICT_KIND(v) == DP_V_LOCAL)
+	if (DP_VERDICT_KIND(v) == DP_V_LOCAL) {
 		v = dp_local_input(dp, w, pidx, m, &pi);
+	} else if (DP_VERDICT_KIND(v) == DP_V_LB) {
+		const struct dp_lb_table *t = __atomic_load_n(&dp->lb->table, __ATOMIC_ACQUIRE);
+		uint32_t id = DP_VERDICT_ARG(v);
+
+		v = dp_lb_input(dp, w, pidx, m, &pi, id == DP_V_LB_REPLY ? NULL : t->svc[id]);
+	}
 
 	switch (DP_VERDICT_KIND(v)) {
 	case DP_V_TX:
@@ -286,6 +342,7 @@ dp_worker_main(void *arg)
 
 	rte_rcu_qsbr_thread_register(dp->qsbr, w->id);
 	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
+	dp_lb_worker_tick(dp, w);
 	DP_LOG(INFO, "worker %u on lcore %u polls %u queue(s)", w->id, w->lcore, w->n_rxq);
 
 	while (!__atomic_load_n(&dp->stop, __ATOMIC_RELAXED)) {
@@ -306,6 +363,7 @@ dp_worker_main(void *arg)
 		work += drain_inbound(dp, w);
 		for (i = 0; i < dp->n_ports; i++)
 			tx_flush(dp, w, i);
+		dp_lb_worker_tick(dp, w);
 
 		rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
 		w->st.polls++;

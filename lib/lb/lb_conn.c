@@ -27,6 +27,8 @@ struct lb_conn_table {
 	uint32_t free_head; /* LB_CONN_EMPTY: none */
 	uint32_t cursor;    /* next bucket lb_conn_sweep() visits */
 	uint32_t seed;
+	lb_conn_release_fn release; /* told before an expired entry is reclaimed */
+	void *release_arg;
 };
 
 static inline uint32_t
@@ -113,6 +115,21 @@ lb_conn_table_free(struct lb_conn_table *t)
 	free(t);
 }
 
+const struct lb_conn *
+lb_conn_entry(const struct lb_conn_table *t, uint32_t i)
+{
+	if (i >= t->capacity || t->conns[i].family == 0)
+		return NULL;
+	return &t->conns[i];
+}
+
+void
+lb_conn_set_release(struct lb_conn_table *t, lb_conn_release_fn fn, void *arg)
+{
+	t->release = fn;
+	t->release_arg = arg;
+}
+
 uint32_t
 lb_conn_seed(const struct lb_conn_table *t)
 {
@@ -189,6 +206,7 @@ lb_conn_delete(struct lb_conn_table *t, struct lb_conn *c)
 
 	slot_remove(t, c->hash[0], e << 1);
 	slot_remove(t, c->hash[1], e << 1 | 1);
+	c->family = 0; /* free (lb_conn_entry) */
 	c->hash[0] = t->free_head;
 	t->free_head = e;
 	t->count--;
@@ -218,6 +236,8 @@ lookup_from(struct lb_conn_table *t, uint32_t b, const struct lb_conn_key *key, 
 				continue;
 			if (lb_conn_expired(c, now)) {
 				/* Reclaim it; a live duplicate may follow. */
+				if (t->release != NULL)
+					t->release(t->release_arg, c);
 				lb_conn_delete(t, c);
 				continue;
 			}
@@ -327,6 +347,8 @@ lb_conn_sweep(struct lb_conn_table *t, uint32_t now, uint32_t budget)
 			if (v == LB_CONN_EMPTY || (v & 1) != 0)
 				continue;
 			if (lb_conn_expired(&t->conns[v >> 1], now)) {
+				if (t->release != NULL)
+					t->release(t->release_arg, &t->conns[v >> 1]);
 				lb_conn_delete(t, &t->conns[v >> 1]);
 				freed++;
 			}

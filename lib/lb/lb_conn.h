@@ -185,6 +185,24 @@ lb_conn_expired(const struct lb_conn *c, uint32_t now)
 int lb_conn_table_create(uint32_t capacity, uint32_t seed, struct lb_conn_table **out);
 void lb_conn_table_free(struct lb_conn_table *t);
 
+/*
+ * Have fn(arg, c) called for each connection the table reclaims because
+ * it expired (in lookups and sweeps), before its entry is reused, so the
+ * caller can close its books (counters, least-connection counts).  Not
+ * called by lb_conn_delete(): the caller knows.
+ */
+typedef void (*lb_conn_release_fn)(void *arg, struct lb_conn *c);
+void lb_conn_set_release(struct lb_conn_table *t, lb_conn_release_fn fn, void *arg);
+
+/*
+ * Entry i (0..capacity-1) if it holds a connection, else NULL: for
+ * listing.  Expired entries not yet reclaimed are returned too (check
+ * lb_conn_expired()).  Another thread may read while the owner writes
+ * (entries are never unmapped): it may see a torn entry, fine for display
+ * and nothing else.
+ */
+const struct lb_conn *lb_conn_entry(const struct lb_conn_table *t, uint32_t i);
+
 /* The seed given to create (hash keys with lb_conn_hash(key, seed)). */
 uint32_t lb_conn_seed(const struct lb_conn_table *t);
 uint32_t lb_conn_count(const struct lb_conn_table *t);
