@@ -51,10 +51,11 @@ struct dp_wstats {
 	uint64_t arp_replies;
 	uint64_t nd_replies;
 	uint64_t echo_replies;
-	uint64_t polls;	      /* loop iterations */
-	uint64_t busy_polls;  /* iterations that found work */
-	uint64_t idle_sleeps; /* backoff pauses taken while idle */
-	uint64_t learn_lost;  /* neighbour events lost to a full ring */
+	uint64_t polls;		  /* loop iterations */
+	uint64_t busy_polls;	  /* iterations that found work */
+	uint64_t idle_sleeps;	  /* backoff pauses taken while idle */
+	uint64_t learn_lost;	  /* neighbour events lost to a full ring */
+	uint64_t icmp_translated; /* ICMP errors about LB connections passed on */
 	uint64_t port_rx[DP_MAX_PORTS];
 	uint64_t port_tx[DP_MAX_PORTS];
 	uint64_t drops[DP_DROP_MAX];
@@ -253,7 +254,8 @@ int dp_exception_fds(struct dp *dp, int *fds, unsigned int max);
 	X(polls) \
 	X(busy_polls) \
 	X(idle_sleeps) \
-	X(learn_lost)
+	X(learn_lost) \
+	X(icmp_translated)
 /* clang-format on */
 
 /* Every worker's counters (and the main lcore's drops) summed. */

@@ -40,7 +40,8 @@
 	X(LB_NO_SERVER, "lb_no_server")	    /* no real server up */                             \
 	X(LB_TABLE_FULL, "lb_table_full")   /* connection table full: new connection refused */ \
 	X(LB_SNAT_EXHAUSTED, "lb_snat_exhausted")                                               \
-	X(TTL_EXCEEDED, "ttl_exceeded")
+	X(TTL_EXCEEDED, "ttl_exceeded")                                                         \
+	X(LB_ICMP_UNMATCHED, "icmp_error_unmatched") /* quotes no tracked connection */
 
 /* clang-format off */
 enum dp_drop {

@@ -20,6 +20,7 @@ enum dp_verdict_kind {
 };
 
 #define DP_V_LB_REPLY 0xffffffu /* maybe a real server's reply (no service) */
+#define DP_V_LB_ICMP 0xfffffeu	/* an ICMP error that may quote a connection */
 
 #define DP_VERDICT(kind, arg) (((uint32_t)(kind) << 24) | ((uint32_t)(arg)&0xffffff))
 #define DP_VERDICT_KIND(v) ((v) >> 24)

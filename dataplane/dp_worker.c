@@ -66,6 +66,39 @@ owner_of(const struct dp *dp, const struct dp_port *p, const struct rte_mbuf *m,
 }
 
 /*
+ * An ICMP error that may be about a load-balanced connection: from the
+ * server's side it is addressed to the client (nat) or an SNAT address
+ * (fullnat), from the client's side to the VIP.  Its owner is the quoted
+ * connection's.  Errors for the port's own addresses go the local way.
+ */
+static uint32_t
+classify_lb_icmp(const struct dp *dp, unsigned int wid, unsigned int pidx, const struct rte_mbuf *m,
+	const struct pkt_info *pi, bool handed)
+{
+	struct dp_lb_inner in;
+	unsigned int owner;
+	uint8_t kind;
+
+	if (!dp_lb_icmp_is_error(pi))
+		return DP_VERDICT(DP_V_LOCAL, 0);
+	kind = dp_local_kind(dp, pidx, &pi->dst);
+	if (kind == DP_ADDR_PORT)
+		return DP_VERDICT(DP_V_LOCAL, 0);
+	if (dp_lb_icmp_inner(rte_pktmbuf_mtod(m, const uint8_t *), pi, &in) != 0)
+		return kind == DP_ADDR_NONE ? DP_DROP_V(DP_DROP_NOT_LOCAL)
+					    : DP_DROP_V(DP_DROP_LB_ICMP_UNMATCHED);
+	if (kind == DP_ADDR_VIP)
+		owner = owner_by_addr(dp, &in.dst); /* quotes VIP -> client */
+	else if (kind == DP_ADDR_SNAT)
+		owner = dp_lb_snat_owner(dp, in.sport); /* quotes SNAT:port -> server */
+	else
+		owner = owner_by_addr(dp, &in.src); /* quotes client -> server */
+	if (!handed && dp->n_workers > 1 && owner != wid)
+		return DP_VERDICT(DP_V_HANDOFF, owner);
+	return DP_VERDICT(DP_V_LB, DP_V_LB_ICMP);
+}
+
+/*
  * Load-balancer traffic: a packet to a virtual service (the client is its
  * source), or one that may be a real server's reply (to the client in
  * nat and dsr, to an SNAT address in fullnat, where the port names the
@@ -80,9 +113,10 @@ classify_lb(const struct dp *dp, unsigned int wid, unsigned int pidx, const stru
 	unsigned int owner;
 	uint8_t kind;
 
-	if (t->n_listeners == 0 || (pi->flags & (PKT_F_L4 | PKT_F_FRAG)) != PKT_F_L4 ||
-		(pi->l4_proto != IPPROTO_TCP && pi->l4_proto != IPPROTO_UDP))
+	if (t->n_listeners == 0 || (pi->flags & (PKT_F_L4 | PKT_F_FRAG)) != PKT_F_L4)
 		return DP_VERDICT(DP_V_LOCAL, 0);
+	if (pi->l4_proto != IPPROTO_TCP && pi->l4_proto != IPPROTO_UDP)
+		return classify_lb_icmp(dp, wid, pidx, m, pi, handed);
 	s = dp_lb_lookup_vip(t, pi->dst.family, pi->l4_proto, &pi->dst, pi->dport);
 	if (s != NULL) {
 		owner = dp->n_workers > 1 ? owner_of(dp, &dp->ports[pidx], m, pi) : wid;
@@ -242,7 +276,11 @@ process_one(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mb
 		const struct dp_lb_table *t = __atomic_load_n(&dp->lb->table, __ATOMIC_ACQUIRE);
 		uint32_t id = DP_VERDICT_ARG(v);
 
-		v = dp_lb_input(dp, w, pidx, m, &pi, id == DP_V_LB_REPLY ? NULL : t->svc[id]);
+		if (id == DP_V_LB_ICMP)
+			v = dp_lb_icmp_input(dp, w, m, &pi);
+		else
+			v = dp_lb_input(
+				dp, w, pidx, m, &pi, id == DP_V_LB_REPLY ? NULL : t->svc[id]);
 	}
 
 	switch (DP_VERDICT_KIND(v)) {
