@@ -241,14 +241,15 @@ rewrite(struct rte_mbuf *m, const struct pkt_info *pi, const struct lb_conn_tupl
 }
 
 /* Set the Ethernet header for ports[out] towards next hop nh. */
-static inline uint32_t
-l2_out(struct dp *dp, struct rte_mbuf *m, unsigned int out, const struct pkt_addr *nh)
+uint32_t
+dp_lb_l2_out(struct dp *dp, struct dp_lb_worker *wl, struct rte_mbuf *m, unsigned int out,
+	const struct pkt_addr *nh)
 {
 	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	struct rte_ether_addr mac;
 
 	rte_ether_addr_copy(&dp->ports[out].mac, &eh->src_addr);
-	if (unlikely(dp_neigh_lookup(dp->neigh, out, nh, &mac) != 0)) {
+	if (unlikely(dp_neigh_lookup_cached(dp->neigh, &wl->ncache, out, nh, &mac) != 0)) {
 		/* The main lcore resolves it and sends the packet on. */
 		m->port = dp->ports[out].port_id;
 		return DP_VERDICT(DP_V_MAIN, 0);
@@ -279,7 +280,7 @@ forward(struct dp *dp, struct dp_lb_worker *wl, const struct dp_lb_service *s, s
 		sc->bytes_in += len;
 		if (s->fwd != PROF_FWD_DSR)
 			rewrite(m, pi, &c->t[LB_CONN_DIR_REV]);
-		return l2_out(dp, m, sv->out_port, &sv->nh);
+		return dp_lb_l2_out(dp, wl, m, sv->out_port, &sv->nh);
 	} else {
 		struct pkt_addr nh;
 
@@ -296,7 +297,7 @@ forward(struct dp *dp, struct dp_lb_worker *wl, const struct dp_lb_service *s, s
 			memcpy(nh.v6, c->t[LB_CONN_DIR_FWD].src, 16);
 		if (dp_route_nexthop(dp, s->client_port, &nh, &nh) != 0)
 			return DP_DROP_V(DP_DROP_NO_ROUTE);
-		return l2_out(dp, m, s->client_port, &nh);
+		return dp_lb_l2_out(dp, wl, m, s->client_port, &nh);
 	}
 }
 

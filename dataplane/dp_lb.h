@@ -31,6 +31,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dp_neigh.h"
 #include "lb_conn.h"
 #include "lb_sched.h"
 #include "pkt_addr.h"
@@ -186,6 +187,7 @@ struct dp_lb_worker {
 	struct dp_lb_svc_ctr svc[DP_LB_MAX_SERVICES];
 	struct dp_lb_ctr ctr[DP_LB_MAX_SLOTS];
 	struct dp_lb_persist_cached pcache[DP_LB_PERSIST_CACHE];
+	struct dp_neigh_cache ncache;
 };
 
 /* A real server's runtime state on the main lcore. */
@@ -264,6 +266,9 @@ struct dp_lb_service *dp_lb_lookup_vip(const struct dp_lb_table *t, uint8_t fami
 uint32_t dp_lb_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
 	const struct pkt_info *pi, struct dp_lb_service *svc);
 void dp_lb_worker_tick(struct dp *dp, struct dp_worker *w);
+/* Ethernet header towards next hop nh on ports[out]: DP_V_TX, or DP_V_MAIN to resolve it. */
+uint32_t dp_lb_l2_out(struct dp *dp, struct dp_lb_worker *wl, struct rte_mbuf *m, unsigned int out,
+	const struct pkt_addr *nh);
 /* lb_conn release callback (arg: the struct dp_lb_worker). */
 void dp_lb_conn_release(void *arg, struct lb_conn *c);
 /* The worker owning a fullnat reply to SNAT port dport_be. */

@@ -203,21 +203,6 @@ tuple_addr(struct pkt_addr *a, uint8_t family, const uint8_t *b)
 		memcpy(a->v6, b, 16);
 }
 
-static inline uint32_t
-send_to(struct dp *dp, struct rte_mbuf *m, unsigned int out, const struct pkt_addr *nh)
-{
-	struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
-	struct rte_ether_addr mac;
-
-	rte_ether_addr_copy(&dp->ports[out].mac, &eh->src_addr);
-	if (dp_neigh_lookup(dp->neigh, out, nh, &mac) != 0) {
-		m->port = dp->ports[out].port_id;
-		return DP_VERDICT(DP_V_MAIN, 0);
-	}
-	rte_ether_addr_copy(&mac, &eh->dst_addr);
-	return DP_VERDICT(DP_V_TX, out);
-}
-
 uint32_t
 dp_lb_icmp_input(struct dp *dp, struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *pi)
 {
@@ -258,7 +243,7 @@ dp_lb_icmp_input(struct dp *dp, struct dp_worker *w, struct rte_mbuf *m, const s
 		tuple_addr(&nh, c->family, f->src);
 		if (dp_route_nexthop(dp, s->client_port, &nh, &nh) != 0)
 			return DP_DROP_V(DP_DROP_NO_ROUTE);
-		return send_to(dp, m, s->client_port, &nh);
+		return dp_lb_l2_out(dp, wl, m, s->client_port, &nh);
 	} else {
 		/* From the client's side, about a reply it got: quote what the
 		 * server sent, to the server. */
@@ -269,6 +254,6 @@ dp_lb_icmp_input(struct dp *dp, struct dp_worker *w, struct rte_mbuf *m, const s
 			rewrite_inner(m, &in, r);
 			rewrite_outer(m, pi, r->dst, r->src);
 		}
-		return send_to(dp, m, sv->out_port, &sv->nh);
+		return dp_lb_l2_out(dp, wl, m, sv->out_port, &sv->nh);
 	}
 }

@@ -51,6 +51,7 @@ struct neigh_hold {
 struct dp_neigh {
 	struct rte_hash *h;
 	uint64_t *mac;	    /* [DP_NEIGH_MAX], MAC_VALID | mac48; atomic */
+	uint32_t *gen;	    /* [DP_NEIGH_MAX], bumped when the slot's key is deleted */
 	uint64_t *seen_tsc; /* main lcore only: when the entry was last confirmed */
 	bool *is_static;
 	struct neigh_hold *hold; /* main lcore only */
@@ -113,12 +114,13 @@ dp_neigh_create(struct dp *dp)
 	n->nl_fd = -1;
 	n->h = rte_hash_create(&hp);
 	n->mac = rte_zmalloc("ep_neigh_mac", sizeof(uint64_t) * DP_NEIGH_MAX, RTE_CACHE_LINE_SIZE);
+	n->gen = rte_zmalloc("ep_neigh_gen", sizeof(uint32_t) * DP_NEIGH_MAX, RTE_CACHE_LINE_SIZE);
 	n->is_static = rte_zmalloc("ep_neigh_static", sizeof(bool) * DP_NEIGH_MAX, 0);
 	n->seen_tsc = rte_zmalloc("ep_neigh_seen", sizeof(uint64_t) * DP_NEIGH_MAX, 0);
 	n->hold = rte_zmalloc("ep_neigh_hold", sizeof(struct neigh_hold) * DP_NEIGH_MAX, 0);
 	dp->neigh = n;
-	if (n->h == NULL || n->mac == NULL || n->is_static == NULL || n->seen_tsc == NULL ||
-		n->hold == NULL)
+	if (n->h == NULL || n->mac == NULL || n->gen == NULL || n->is_static == NULL ||
+		n->seen_tsc == NULL || n->hold == NULL)
 		return -ENOMEM;
 	/* A deleted key's slot (and so its index into mac[]) is reused only
 	 * after every worker has passed a quiescent point. */
@@ -145,6 +147,7 @@ dp_neigh_free(struct dp *dp)
 		close(n->nl_fd);
 	rte_hash_free(n->h);
 	rte_free(n->mac);
+	rte_free(n->gen);
 	rte_free(n->is_static);
 	rte_free(n->seen_tsc);
 	rte_free(n->hold);
@@ -185,6 +188,54 @@ dp_neigh_lookup(const struct dp_neigh *n, unsigned int pidx, const struct pkt_ad
 	v = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
 	if (!(v & MAC_VALID))
 		return -ENOENT;
+	for (i = 0; i < 6; i++)
+		mac->addr_bytes[i] = (uint8_t)(v >> (8 * i));
+	return 0;
+}
+
+int
+dp_neigh_lookup_cached(const struct dp_neigh *n, struct dp_neigh_cache *c, unsigned int pidx,
+	const struct pkt_addr *a, struct rte_ether_addr *mac)
+{
+	struct dp_neigh_cached *e;
+	struct neigh_key k;
+	uint32_t h, i;
+	uint64_t v;
+	int pos;
+
+	if (a->family == AF_INET)
+		h = a->v4 * 0x9e3779b1u;
+	else {
+		uint32_t w[4];
+
+		memcpy(w, a->v6, 16);
+		h = (w[0] ^ w[1] ^ w[2] ^ w[3]) * 0x9e3779b1u;
+	}
+	h ^= pidx;
+	e = &c->e[(h >> 24) & (DP_NEIGH_CACHE - 1)];
+	if (e->used && e->pidx == pidx && pkt_addr_eq(&e->addr, a) &&
+		__atomic_load_n(&n->gen[e->pos], __ATOMIC_ACQUIRE) == e->gen) {
+		v = __atomic_load_n(&n->mac[e->pos], __ATOMIC_ACQUIRE);
+		if (v & MAC_VALID)
+			goto found;
+		return -ENOENT;
+	}
+	make_key(&k, pidx, a);
+	pos = rte_hash_lookup(n->h, &k);
+	if (pos < 0)
+		return -ENOENT;
+	/* Generation first: a deletion after this read is seen by the next
+	 * lookup, and the slot cannot be reused before our next quiescent
+	 * point. */
+	e->gen = __atomic_load_n(&n->gen[pos], __ATOMIC_ACQUIRE);
+	e->pos = (uint32_t)pos;
+	e->pidx = (uint16_t)pidx;
+	e->addr = *a;
+	e->used = true;
+	v = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
+	if (!(v & MAC_VALID))
+		return -ENOENT;
+found:
 	for (i = 0; i < 6; i++)
 		mac->addr_bytes[i] = (uint8_t)(v >> (8 * i));
 	return 0;
@@ -240,6 +291,9 @@ static void
 entry_delete(struct dp_neigh *n, const struct neigh_key *k, int32_t pos)
 {
 	__atomic_store_n(&n->mac[pos], 0, __ATOMIC_RELEASE);
+	/* Workers' caches of this slot (dp_neigh_lookup_cached) die here;
+	 * the slot gets a new key only after an RCU grace period. */
+	__atomic_store_n(&n->gen[pos], n->gen[pos] + 1, __ATOMIC_RELEASE);
 	n->is_static[pos] = false;
 	n->hold[pos].n = 0;
 	n->hold[pos].tries = 0;

@@ -38,6 +38,26 @@ void dp_neigh_free(struct dp *dp);
 int dp_neigh_lookup(const struct dp_neigh *n, unsigned int pidx, const struct pkt_addr *a,
 	struct rte_ether_addr *mac);
 
+/*
+ * A worker's small cache of where its next hops live in the table, so
+ * the per-packet lookup is a compare and one atomic load instead of a
+ * hash lookup.  Entries are validated by a per-slot generation that the
+ * main lcore bumps when it deletes the slot's key.
+ */
+#define DP_NEIGH_CACHE 256 /* power of two */
+struct dp_neigh_cached {
+	struct pkt_addr addr;
+	uint32_t pos, gen;
+	uint16_t pidx;
+	bool used;
+};
+struct dp_neigh_cache {
+	struct dp_neigh_cached e[DP_NEIGH_CACHE];
+};
+/* Workers: as dp_neigh_lookup, through the worker's cache c. */
+int dp_neigh_lookup_cached(const struct dp_neigh *n, struct dp_neigh_cache *c, unsigned int pidx,
+	const struct pkt_addr *a, struct rte_ether_addr *mac);
+
 /* Workers: would the main lcore want to hear that a is at mac?  (No
  * entry, another MAC, or the entry is being probed.) */
 bool dp_neigh_wants(const struct dp_neigh *n, unsigned int pidx, const struct pkt_addr *a,

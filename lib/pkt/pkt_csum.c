@@ -89,14 +89,6 @@ pkt_csum_add(uint32_t sum, const void *buf, size_t len)
 }
 
 uint16_t
-pkt_csum_fold(uint32_t sum)
-{
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
-uint16_t
 pkt_csum(const void *buf, size_t len)
 {
 	return (uint16_t)~pkt_csum_fold(pkt_csum_add(0, buf, len));
@@ -184,36 +176,3 @@ pkt_l4_csum_v6(const uint8_t src[16], const uint8_t dst[16], uint8_t proto, cons
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). */
-uint16_t
-pkt_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val)
-{
-	uint32_t sum = (uint32_t)(uint16_t)~csum + (uint16_t)~old_val + new_val;
-
-	return (uint16_t)~pkt_csum_fold(sum);
-}
-
-uint16_t
-pkt_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
-{
-	uint32_t sum = (uint16_t)~csum;
-
-	sum += (uint16_t)~old_val + (uint16_t) ~(old_val >> 16);
-	sum += (new_val & 0xffff) + (new_val >> 16);
-	return (uint16_t)~pkt_csum_fold(sum);
-}
-
-uint16_t
-pkt_csum_update128(uint16_t csum, const uint8_t old_val[16], const uint8_t new_val[16])
-{
-	uint32_t sum = (uint16_t)~csum;
-	unsigned int i;
-
-	for (i = 0; i < 16; i += 2) {
-		uint16_t o, n;
-
-		memcpy(&o, old_val + i, sizeof(o));
-		memcpy(&n, new_val + i, sizeof(n));
-		sum += (uint16_t)~o + (uint32_t)n;
-	}
-	return (uint16_t)~pkt_csum_fold(sum);
-}

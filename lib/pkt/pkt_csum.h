@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /*
  * One's complement sum of buf added to sum (not folded, not inverted).
@@ -20,7 +21,13 @@
 uint32_t pkt_csum_add(uint32_t sum, const void *buf, size_t len);
 
 /* Fold a 32-bit accumulator to 16 bits (not inverted). */
-uint16_t pkt_csum_fold(uint32_t sum);
+static inline uint16_t
+pkt_csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
 
 /* Checksum of buf: ~fold(sum(buf)); 0 over a buffer with a valid checksum field. */
 uint16_t pkt_csum(const void *buf, size_t len);
@@ -49,9 +56,39 @@ uint16_t pkt_l4_csum_v6(const uint8_t src[16], const uint8_t dst[16], uint8_t pr
  * For UDP the caller stores a result of 0 as 0xffff, and leaves a received
  * 0 (IPv4: no checksum) alone.
  */
-uint16_t pkt_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val);
-uint16_t pkt_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val);
+static inline uint16_t
+pkt_csum_update16(uint16_t csum, uint16_t old_val, uint16_t new_val)
+{
+	uint32_t sum = (uint32_t)(uint16_t)~csum + (uint16_t)~old_val + new_val;
+
+	return (uint16_t)~pkt_csum_fold(sum);
+}
+
+static inline uint16_t
+pkt_csum_update32(uint16_t csum, uint32_t old_val, uint32_t new_val)
+{
+	uint32_t sum = (uint16_t)~csum;
+
+	sum += (uint16_t)~old_val + (uint16_t) ~(old_val >> 16);
+	sum += (new_val & 0xffff) + (new_val >> 16);
+	return (uint16_t)~pkt_csum_fold(sum);
+}
+
 /* For an IPv6 address (or any 16-byte field) replaced in a covered area. */
-uint16_t pkt_csum_update128(uint16_t csum, const uint8_t old_val[16], const uint8_t new_val[16]);
+static inline uint16_t
+pkt_csum_update128(uint16_t csum, const uint8_t old_val[16], const uint8_t new_val[16])
+{
+	uint32_t sum = (uint16_t)~csum;
+	unsigned int i;
+
+	for (i = 0; i < 16; i += 2) {
+		uint16_t o, n;
+
+		memcpy(&o, old_val + i, sizeof(o));
+		memcpy(&n, new_val + i, sizeof(n));
+		sum += (uint16_t)~o + (uint32_t)n;
+	}
+	return (uint16_t)~pkt_csum_fold(sum);
+}
 
 #endif /* EP_PKT_CSUM_H */

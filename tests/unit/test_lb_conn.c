@@ -223,6 +223,63 @@ test_expiry(void)
 	lb_conn_table_free(t);
 }
 
+struct released {
+	uint32_t n;
+	uint32_t backend_sum;
+};
+
+static void
+on_release(void *arg, struct lb_conn *c)
+{
+	struct released *r = arg;
+
+	r->n++;
+	r->backend_sum += c->backend;
+}
+
+/* The release callback sees every expired entry once, before reuse, and
+ * lb_conn_entry() lists exactly the live entries. */
+static void
+test_release(void)
+{
+	struct lb_conn_table *t;
+	struct released r = {0, 0};
+	uint32_t i, n = 64, live = 0, sum = 0;
+
+	UT_CHECK(lb_conn_table_create(n, SEED, &t) == 0);
+	lb_conn_set_release(t, on_release, &r);
+	for (i = 0; i < n; i++) {
+		struct lb_conn *c = ins(t, i, 0, (i & 1) ? 200 : 100);
+
+		UT_CHECK(c != NULL);
+		if (c != NULL)
+			c->backend = i;
+	}
+	for (i = 0; i < lb_conn_capacity(t); i++)
+		live += lb_conn_entry(t, i) != NULL;
+	UT_CHECK(live == n);
+	UT_CHECK(lb_conn_entry(t, lb_conn_capacity(t)) == NULL);
+	/* One by lookup, the rest by sweep; an explicit delete is not reported. */
+	UT_CHECK(find(t, 0, 0, 150, NULL) == NULL);
+	UT_CHECK(r.n == 1 && r.backend_sum == 0);
+	lb_conn_delete(t, find(t, 1, 0, 150, NULL));
+	lb_conn_sweep(t, 150, UINT32_MAX);
+	for (i = 0; i < n; i += 2)
+		sum += i;
+	UT_CHECK_MSG(
+		r.n == n / 2 && r.backend_sum == sum, "released %u sum %u", r.n, r.backend_sum);
+	for (i = 0, live = 0; i < lb_conn_capacity(t); i++) {
+		const struct lb_conn *c = lb_conn_entry(t, i);
+
+		if (c != NULL) {
+			live++;
+			UT_CHECK(c->backend & 1);
+		}
+	}
+	UT_CHECK(live == n / 2 - 1);
+	lb_conn_table_free(t);
+}
+
 static void
 test_full(void)
 {
@@ -377,6 +434,7 @@ main(void)
 	test_create();
 	test_basic();
 	test_expiry();
+	test_release();
 	test_full();
 	test_collisions();
 	test_random();
