@@ -420,22 +420,38 @@ new_conn(struct dp *dp, struct dp_worker *w, struct dp_lb_worker *wl, const stru
 	return forward(dp, wl, s, c, LB_CONN_DIR_FWD, m, pi);
 }
 
+void
+dp_lb_key(struct dp *dp, struct dp_worker *w, const struct pkt_info *pi, struct lb_conn_key *k,
+	uint32_t *hash)
+{
+	struct dp_lb_worker *wl = dp->lb->w[w->id];
+
+	key_from_packet(k, pi);
+	*hash = lb_conn_hash(k, lb_conn_seed(wl->ct));
+}
+
+void
+dp_lb_prefetch(struct dp *dp, struct dp_worker *w, uint32_t hash, bool entry)
+{
+	const struct lb_conn_table *ct = dp->lb->w[w->id]->ct;
+
+	if (entry)
+		lb_conn_prefetch_entry(ct, hash);
+	else
+		lb_conn_prefetch(ct, hash);
+}
+
 uint32_t
-dp_lb_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
-	const struct pkt_info *pi, struct dp_lb_service *svc)
+dp_lb_input_keyed(struct dp *dp, struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *pi,
+	struct dp_lb_service *svc, const struct lb_conn_key *k, uint32_t h)
 {
 	struct dp_lb_worker *wl = dp->lb->w[w->id];
 	const struct dp_lb_table *t = table(dp);
 	const struct dp_lb_service *s;
-	struct lb_conn_key k;
 	struct lb_conn *c;
-	uint32_t h;
 	uint8_t dir;
 
-	(void)pidx;
-	key_from_packet(&k, pi);
-	h = lb_conn_hash(&k, lb_conn_seed(wl->ct));
-	c = lb_conn_lookup(wl->ct, &k, h, wl->now, &dir);
+	c = lb_conn_lookup(wl->ct, k, h, wl->now, &dir);
 	if (c != NULL) {
 		s = conn_service(t, c);
 		if (unlikely(s == NULL)) {
@@ -455,7 +471,19 @@ dp_lb_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mb
 	}
 	if (svc == NULL)
 		return DP_DROP_V(DP_DROP_NOT_LOCAL);
-	return new_conn(dp, w, wl, svc, &k, h, m, pi);
+	return new_conn(dp, w, wl, svc, k, h, m, pi);
+}
+
+uint32_t
+dp_lb_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
+	const struct pkt_info *pi, struct dp_lb_service *svc)
+{
+	struct lb_conn_key k;
+	uint32_t h;
+
+	(void)pidx;
+	dp_lb_key(dp, w, pi, &k, &h);
+	return dp_lb_input_keyed(dp, w, m, pi, svc, &k, h);
 }
 
 /* Once per poll pass: the clock, a slice of the expiry sweep, and now and

@@ -119,11 +119,11 @@ struct dp_lb_listener {
 
 /* What the workers see (RCU-published by the main lcore). */
 struct dp_lb_table {
-	uint32_t n_services; /* ids < n_services may be used (NULL: none) */
+	uint16_t n_listeners; /* first: every packet reads it */
 	bool any_fullnat;
+	uint32_t n_services; /* ids < n_services may be used (NULL: none) */
 	struct dp_lb_service *svc[DP_LB_MAX_SERVICES];
 	struct dp_lb_vip vips[DP_LB_VIP_BUCKETS];
-	uint16_t n_listeners;
 	struct dp_lb_listener listeners[DP_LB_MAX_SERVICES];
 };
 
@@ -265,6 +265,13 @@ struct dp_lb_service *dp_lb_lookup_vip(const struct dp_lb_table *t, uint8_t fami
 	const struct pkt_addr *dst, uint16_t dport_be);
 uint32_t dp_lb_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
 	const struct pkt_info *pi, struct dp_lb_service *svc);
+/* The same in steps, for a burst: the key, prefetches, then the input proper. */
+void dp_lb_key(struct dp *dp, struct dp_worker *w, const struct pkt_info *pi, struct lb_conn_key *k,
+	uint32_t *hash);
+void dp_lb_prefetch(struct dp *dp, struct dp_worker *w, uint32_t hash, bool entry);
+uint32_t dp_lb_input_keyed(struct dp *dp, struct dp_worker *w, struct rte_mbuf *m,
+	const struct pkt_info *pi, struct dp_lb_service *svc, const struct lb_conn_key *k,
+	uint32_t h);
 void dp_lb_worker_tick(struct dp *dp, struct dp_worker *w);
 /* Ethernet header towards next hop nh on ports[out]: DP_V_TX, or DP_V_MAIN to resolve it. */
 uint32_t dp_lb_l2_out(struct dp *dp, struct dp_lb_worker *wl, struct rte_mbuf *m, unsigned int out,

@@ -254,13 +254,14 @@ dp_classify(const struct dp *dp, unsigned int wid, unsigned int pidx, const stru
 	return DP_VERDICT(DP_V_LOCAL, 0);
 }
 
-static void
-process_one(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m, bool handed)
+/*
+ * Act on one classified packet.  k/h: the connection key and its hash
+ * when the burst stage computed them (load-balancer packets), else NULL.
+ */
+static inline void
+act(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
+	const struct pkt_info *pi, uint32_t v, const struct lb_conn_key *k, uint32_t h)
 {
-	struct pkt_info pi;
-	uint32_t v;
-
-	v = dp_classify(dp, w->id, pidx, m, &pi, handed);
 	if (DP_VERDICT_KIND(v) == DP_V_HANDOFF) {
 		m->port = dp->ports[pidx].port_id;
 		*dp_meta(dp, m) = 0;
@@ -270,17 +271,19 @@ process_one(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mb
 			w->st.handoff_out++;
 		return;
 	}
-	if (DP_VERDICT_KIND(v) == DP_V_LOCAL) {
-		v = dp_local_input(dp, w, pidx, m, &pi);
-	} else if (DP_VERDICT_KIND(v) == DP_V_LB) {
+	if (DP_VERDICT_KIND(v) == DP_V_LB) {
 		const struct dp_lb_table *t = __atomic_load_n(&dp->lb->table, __ATOMIC_ACQUIRE);
 		uint32_t id = DP_VERDICT_ARG(v);
+		struct dp_lb_service *svc = id >= DP_V_LB_ICMP ? NULL : t->svc[id];
 
 		if (id == DP_V_LB_ICMP)
-			v = dp_lb_icmp_input(dp, w, m, &pi);
+			v = dp_lb_icmp_input(dp, w, m, pi);
+		else if (k != NULL)
+			v = dp_lb_input_keyed(dp, w, m, pi, svc, k, h);
 		else
-			v = dp_lb_input(
-				dp, w, pidx, m, &pi, id == DP_V_LB_REPLY ? NULL : t->svc[id]);
+			v = dp_lb_input(dp, w, pidx, m, pi, svc);
+	} else if (DP_VERDICT_KIND(v) == DP_V_LOCAL) {
+		v = dp_local_input(dp, w, pidx, m, pi);
 	}
 
 	switch (DP_VERDICT_KIND(v)) {
@@ -302,10 +305,37 @@ process_one(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mb
 	}
 }
 
+/* One packet on its own (from another worker's ring). */
+static void
+process_one(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m, bool handed)
+{
+	struct pkt_info pi;
+
+	act(dp, w, pidx, m, &pi, dp_classify(dp, w->id, pidx, m, &pi, handed), NULL, 0);
+}
+
+static inline bool
+is_lb_conn_packet(uint32_t v)
+{
+	return DP_VERDICT_KIND(v) == DP_V_LB && DP_VERDICT_ARG(v) != DP_V_LB_ICMP;
+}
+
+/*
+ * A burst from a NIC queue in three passes, so the connection table's
+ * cache misses overlap instead of queueing one behind the other (with a
+ * million live connections nearly every lookup misses twice: the bucket,
+ * then the entry): classify everything and prefetch each load-balanced
+ * packet's bucket; then, the buckets having arrived, prefetch each
+ * candidate entry; then act.
+ */
 static void
 process_burst(
 	struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct pkt_info pi[DP_BURST];
+	struct lb_conn_key keys[DP_BURST];
+	uint32_t v[DP_BURST], hashes[DP_BURST];
+	unsigned int n_lb = 0;
 	uint16_t i;
 
 	for (i = 0; i < n && i < 4; i++)
@@ -313,8 +343,20 @@ process_burst(
 	for (i = 0; i < n; i++) {
 		if (i + 4 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 4], void *));
-		process_one(dp, w, pidx, pkts[i], false);
+		v[i] = dp_classify(dp, w->id, pidx, pkts[i], &pi[i], false);
+		if (is_lb_conn_packet(v[i])) {
+			dp_lb_key(dp, w, &pi[i], &keys[i], &hashes[i]);
+			dp_lb_prefetch(dp, w, hashes[i], false);
+			n_lb++;
+		}
 	}
+	if (n_lb > 1)
+		for (i = 0; i < n; i++)
+			if (is_lb_conn_packet(v[i]))
+				dp_lb_prefetch(dp, w, hashes[i], true);
+	for (i = 0; i < n; i++)
+		act(dp, w, pidx, pkts[i], &pi[i], v[i], is_lb_conn_packet(v[i]) ? &keys[i] : NULL,
+			hashes[i]);
 }
 
 /* Packets from other workers (handoffs, or frames to transmit for them)

@@ -251,6 +251,30 @@ lookup_from(struct lb_conn_table *t, uint32_t b, const struct lb_conn_key *key, 
 	return NULL;
 }
 
+void
+lb_conn_prefetch(const struct lb_conn_table *t, uint32_t hash)
+{
+	__builtin_prefetch(&t->buckets[home_bucket(t, hash)]);
+}
+
+void
+lb_conn_prefetch_entry(const struct lb_conn_table *t, uint32_t hash)
+{
+	const struct lb_conn_bucket *bk = &t->buckets[home_bucket(t, hash)];
+	unsigned int m = sig_match(bk, hash);
+
+	if (m != 0) {
+		uint32_t v = bk->idx[__builtin_ctz(m)];
+
+		if (v != LB_CONN_EMPTY) {
+			const struct lb_conn *c = &t->conns[v >> 1];
+
+			__builtin_prefetch(c);
+			__builtin_prefetch((const uint8_t *)c + 64);
+		}
+	}
+}
+
 struct lb_conn *
 lb_conn_lookup(struct lb_conn_table *t, const struct lb_conn_key *key, uint32_t hash, uint32_t now,
 	uint8_t *dir)

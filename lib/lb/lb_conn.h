@@ -219,6 +219,14 @@ struct lb_conn *lb_conn_lookup(struct lb_conn_table *t, const struct lb_conn_key
 	uint32_t hash, uint32_t now, uint8_t *dir);
 
 /*
+ * For lookups spread over a whole burst: prefetch a key's home bucket;
+ * later (once it has arrived), its first candidate entry.  Then
+ * lb_conn_lookup() finds both in cache.
+ */
+void lb_conn_prefetch(const struct lb_conn_table *t, uint32_t hash);
+void lb_conn_prefetch_entry(const struct lb_conn_table *t, uint32_t hash);
+
+/*
  * Up to 8 lookups at once: buckets are prefetched for all keys, then the
  * candidate entries, then compared.  conns[i] gets the connection or NULL,
  * dirs[i] (if dirs is not NULL) the direction.  Returns the number of hits.

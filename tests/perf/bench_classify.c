@@ -24,6 +24,7 @@
 
 #include "bench.h"
 #include "dp.h"
+#include "dp_lb.h"
 #include "dp_neigh.h"
 #include "dp_verdict.h"
 #include "pkt.h"
@@ -206,7 +207,8 @@ main(int argc, char **argv)
 	dp.qsbr = rte_zmalloc(NULL, sz, RTE_CACHE_LINE_SIZE);
 	rte_rcu_qsbr_init(dp.qsbr, dp.n_workers);
 	dp.pool = rte_pktmbuf_pool_create("bench", 1024, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
-	if (dp.pool == NULL || dp_neigh_create(&dp) != 0 || dp_local_build(&dp) != 0) {
+	if (dp.pool == NULL || dp_neigh_create(&dp) != 0 || dp_lb_create(&dp) != 0 ||
+		dp_local_build(&dp) != 0) {
 		fprintf(stderr, "bench_classify: set-up failed\n");
 		return 1;
 	}
