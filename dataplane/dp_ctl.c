@@ -7,6 +7,12 @@
  * read-only sessions, at most one controller.  A malformed request gets
  * an error reply and the session stays open; nothing a client sends can
  * stop the dataplane.
+ *
+ * Readers may list anything (counters, services, real servers, flows);
+ * only the controller may change state (SERVER_SET), so there is one
+ * writer whose view of what it set is never silently overridden by
+ * another client.  Until edge-control exists, edgectl takes the
+ * controller role for the one request that needs it and leaves.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +35,7 @@
 #include "ctlmsg.h"
 #include "dp.h"
 #include "dp_ctl.h"
+#include "dp_lb_ctl.h"
 
 #define DP_CTL_SESSIONS 16
 #define DP_CTL_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
@@ -50,9 +57,12 @@ struct dp_ctl {
 	uint64_t epoch;
 	uint64_t start_tsc;
 	uint64_t requests, errors;
-	uint8_t buf[CTLMSG_MAX + 1]; /* the request being served */
-	uint8_t out[CTLMSG_MAX];     /* its reply, zeroed first: no byte of an
-					earlier message leaks into padding */
+	char err[CTLMSG_ERR_MAX]; /* the error reply's text, if any */
+	/* Aligned: handlers cast out to the reply structs. */
+	uint8_t buf[CTLMSG_MAX + 1] __rte_aligned(8); /* the request being served */
+	uint8_t out[CTLMSG_MAX] __rte_aligned(8);     /* its reply, zeroed first: no
+							 byte of an earlier message
+							 leaks into padding */
 };
 
 /* The loader keeps socket paths within sun_path; checked again here. */
@@ -259,6 +269,20 @@ reply(struct dp_ctl_session *s, struct ctlmsg_hdr *h, size_t len)
 	return send(s->fd, h, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
 }
 
+/*
+ * Has the peer of a session closed it with nothing left to read?  Its
+ * end of file may still be waiting in this epoll round: a controller
+ * that has just left (an edgectl command) must not make the next one
+ * busy.  A session with requests still queued is not gone.
+ */
+static bool
+session_gone(const struct dp_ctl_session *s)
+{
+	uint8_t b;
+
+	return recv(s->fd, &b, sizeof(b), MSG_PEEK | MSG_DONTWAIT) == 0;
+}
+
 static size_t
 do_hello(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s, const void *req)
 {
@@ -270,10 +294,14 @@ do_hello(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s, const void *
 	if (h.role > CTLMSG_ROLE_CONTROLLER)
 		return (size_t)-EINVAL;
 	if (h.role == CTLMSG_ROLE_CONTROLLER)
-		for (i = 0; i < DP_CTL_SESSIONS; i++)
-			if (&c->s[i] != s && c->s[i].fd >= 0 &&
-				c->s[i].role == CTLMSG_ROLE_CONTROLLER)
+		for (i = 0; i < DP_CTL_SESSIONS; i++) {
+			if (&c->s[i] == s || c->s[i].fd < 0 ||
+				c->s[i].role != CTLMSG_ROLE_CONTROLLER)
+				continue;
+			if (!session_gone(&c->s[i]))
 				return (size_t)-EBUSY;
+			session_close(c, &c->s[i]);
+		}
 	s->hello = 1;
 	s->role = h.role;
 	h.client[sizeof(h.client) - 1] = '\0';
@@ -393,12 +421,38 @@ do_workers(struct dp *dp, struct dp_ctl *c)
 	return ctlmsg_reply_size(CTLMSG_WORKERS, r->n);
 }
 
+/* Requests are copied out of the receive buffer: handlers get aligned structs. */
+static ssize_t
+do_list(struct dp *dp, struct dp_ctl *c, uint16_t type)
+{
+	struct ctlmsg_list_req req;
+
+	memcpy(&req, c->buf, sizeof(req));
+	switch (type) {
+	case CTLMSG_SERVICES:
+		return dp_lb_ctl_services(dp, &req, c->out, c->err, sizeof(c->err));
+	case CTLMSG_SERVERS:
+		return dp_lb_ctl_servers(dp, &req, c->out, c->err, sizeof(c->err));
+	default:
+		return dp_lb_ctl_flows(dp, &req, c->out, c->err, sizeof(c->err));
+	}
+}
+
+static ssize_t
+do_server_set(struct dp *dp, struct dp_ctl *c)
+{
+	struct ctlmsg_server_set req;
+
+	memcpy(&req, c->buf, sizeof(req));
+	return dp_lb_ctl_server_set(dp, &req, c->out, c->err, sizeof(c->err));
+}
+
 /* One request: returns the reply length, or a negative errno. */
 static ssize_t
 handle(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s, size_t len)
 {
 	struct ctlmsg_hdr h;
-	size_t n;
+	ssize_t n;
 	int ret;
 
 	ret = ctlmsg_check_request(c->buf, len);
@@ -412,24 +466,32 @@ handle(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s, size_t len)
 		return -EPERM;
 	switch (h.type) {
 	case CTLMSG_HELLO:
-		n = do_hello(dp, c, s, c->buf);
+		n = (ssize_t)do_hello(dp, c, s, c->buf);
 		break;
 	case CTLMSG_STATS:
-		n = do_stats(dp, c);
+		n = (ssize_t)do_stats(dp, c);
 		break;
 	case CTLMSG_DROPS:
-		n = do_drops(dp, c);
+		n = (ssize_t)do_drops(dp, c);
 		break;
 	case CTLMSG_PORTS:
-		n = do_ports(dp, c);
+		n = (ssize_t)do_ports(dp, c);
 		break;
 	case CTLMSG_WORKERS:
-		n = do_workers(dp, c);
+		n = (ssize_t)do_workers(dp, c);
+		break;
+	case CTLMSG_SERVICES:
+	case CTLMSG_SERVERS:
+	case CTLMSG_FLOWS:
+		n = do_list(dp, c, h.type);
+		break;
+	case CTLMSG_SERVER_SET:
+		n = do_server_set(dp, c);
 		break;
 	default:
 		return -EOPNOTSUPP;
 	}
-	return (ssize_t)n;
+	return n;
 }
 
 static void
@@ -448,6 +510,7 @@ session_input(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s)
 	if (len < 0)
 		return;
 	c->requests++;
+	c->err[0] = '\0';
 	if (len > CTLMSG_MAX) {
 		n = -EMSGSIZE;
 	} else {
@@ -456,12 +519,17 @@ session_input(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s)
 		n = handle(dp, c, s, (size_t)len);
 	}
 	if (n < 0) {
-		/* Error replies echo what could be read of the request. */
+		/* Error replies echo what could be read of the request, and
+		 * name what it referred to when a handler said. */
+		struct ctlmsg_error_reply e;
+
 		c->errors++;
-		ctlmsg_hdr_init(&h,
+		memset(&e, 0, sizeof(e));
+		ctlmsg_hdr_init(&e.hdr,
 			h.type < CTLMSG_TYPE_MAX ? (enum ctlmsg_type)h.type : CTLMSG_NONE, h.seq,
 			(int32_t)n);
-		if (reply(s, &h, sizeof(h)) != 0)
+		snprintf(e.msg, sizeof(e.msg), "%s", c->err);
+		if (reply(s, &e.hdr, c->err[0] != '\0' ? sizeof(e) : sizeof(e.hdr)) != 0)
 			session_close(c, s);
 		return;
 	}

@@ -493,17 +493,20 @@ dp_lb_worker_tick(struct dp *dp, struct dp_worker *w)
 {
 	struct dp_lb_worker *wl = dp->lb->w[w->id];
 	uint32_t others[DP_LB_MAX_SERVERS];
+	struct lb_conn_table *ct;
+	struct lb_conns *lc;
 	unsigned int i;
 
 	wl->now = dp_lb_clock(dp->lb, rte_get_tsc_cycles());
-	if (wl->ct == NULL)
+	ct = __atomic_load_n(&wl->ct, __ATOMIC_ACQUIRE);
+	if (ct == NULL)
 		return;
-	lb_conn_sweep(wl->ct, wl->now, 16);
+	lb_conn_sweep(ct, wl->now, 16);
 	if ((int32_t)(wl->now - wl->last_tick) < 50)
 		return;
 	wl->last_tick = wl->now;
 	for (i = 0; i < DP_LB_MAX_SERVICES; i++) {
-		struct dp_lb_snap *sn = wl->snap[i];
+		struct dp_lb_snap *sn = __atomic_load_n(&wl->snap[i], __ATOMIC_ACQUIRE);
 		uint32_t seq, n;
 
 		if (sn == NULL)
@@ -517,6 +520,8 @@ dp_lb_worker_tick(struct dp *dp, struct dp_worker *w)
 		if (__atomic_load_n(&sn->seq, __ATOMIC_RELAXED) != seq)
 			continue;
 		wl->snap_seen[i] = seq;
-		lb_conns_set_others(wl->conns[i], others, n);
+		lc = __atomic_load_n(&wl->conns[i], __ATOMIC_ACQUIRE);
+		if (lc != NULL)
+			lb_conns_set_others(lc, others, n);
 	}
 }

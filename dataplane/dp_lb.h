@@ -222,6 +222,13 @@ struct dp_lb {
 	uint64_t persist_events, persist_lost;
 	uint32_t *conns_others; /* scratch for least_conn snapshots */
 	uint32_t snat_slice;	/* fullnat source ports per worker */
+	uint32_t per_worker;	/* connections per worker table */
+	uint64_t epoch;		/* bumped by every configuration change */
+	/* Counters left by earlier users of a slot / service id (subtracted). */
+	struct dp_lb_ctr slot_base[DP_LB_MAX_SLOTS];
+	bool slot_base_set[DP_LB_MAX_SLOTS];
+	struct dp_lb_svc_ctr svc_base[DP_LB_MAX_SERVICES];
+	bool svc_base_set[DP_LB_MAX_SERVICES];
 };
 
 /* Main lcore (dp_lb_table.c). */
@@ -229,6 +236,19 @@ int dp_lb_create(struct dp *dp);
 void dp_lb_free(struct dp *dp);
 /* Rebuild and publish every service (after any cfg change). */
 int dp_lb_publish(struct dp *dp);
+/*
+ * Services at run time (control socket).  Each checks like the profile
+ * loader does, writes a one-line reason into err on failure, publishes,
+ * and bumps the epoch.  Add returns the new id.  Update changes
+ * everything but listen, forwarding and snat_pool (-EBUSY: remove and add);
+ * real servers are matched by address and port (kept ones keep their
+ * state and connections, missing ones stop taking new connections).
+ * Remove leaves the service's connections to expire, unforwarded.
+ */
+int dp_lb_service_add(struct dp *dp, const struct prof_service *ps, char *err, size_t errlen);
+int dp_lb_service_update(
+	struct dp *dp, unsigned int id, const struct prof_service *ps, char *err, size_t errlen);
+int dp_lb_service_remove(struct dp *dp, unsigned int id);
 /* A service id by name, or -ENOENT. */
 int dp_lb_find_service(const struct dp *dp, const char *name);
 /* A backend id of service id by address and port (port 0 matches 0 only), or -ENOENT. */

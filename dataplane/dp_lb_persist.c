@@ -92,6 +92,8 @@ dp_lb_persist_create(struct dp *dp)
 	unsigned int i;
 	bool any = false;
 
+	if (lb->persist != NULL)
+		return 0;
 	for (i = 0; i < lb->n_services; i++)
 		any |= lb->cfg[i].used && lb->cfg[i].ps.persistence == PROF_PERSIST_SOURCE_IP;
 	if (!any)

@@ -15,6 +15,8 @@
  * services and real servers by stable ids.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_common.h>
@@ -404,22 +406,31 @@ dp_lb_set_weight(struct dp *dp, unsigned int svc, unsigned int b, uint32_t weigh
 	return dp_lb_publish(dp);
 }
 
+/* A free counter slot; what earlier users of it counted becomes its baseline. */
 static int
-slot_alloc(struct dp_lb *lb)
+slot_alloc(struct dp *dp)
 {
+	struct dp_lb *lb = dp->lb;
 	unsigned int i;
 
 	for (i = 0; i < DP_LB_MAX_SLOTS; i++)
 		if (!lb->slot_used[i]) {
 			lb->slot_used[i] = 1;
+			lb->slot_base_set[i] = false;
+			dp_lb_ctr_sum(dp, (uint16_t)i, &lb->slot_base[i]);
+			lb->slot_base_set[i] = true;
 			return (int)i;
 		}
 	return -ENOSPC;
 }
 
-/* Profile checks that need the ports: where each VIP, SNAT pool and real server is. */
+/*
+ * Checks that need the ports: where each VIP, SNAT pool and real server
+ * is.  On failure err gets "LINE: problem" when the profile gave a line
+ * (the caller prefixes the file), else "problem".
+ */
 static int
-check_service(const struct dp *dp, const struct prof_service *ps)
+check_service(const struct dp *dp, const struct prof_service *ps, char *err, size_t errlen)
 {
 	char a[PKT_ADDR_STRLEN];
 	unsigned int k;
@@ -427,69 +438,91 @@ check_service(const struct dp *dp, const struct prof_service *ps)
 	struct pkt_addr nh;
 
 	if (port_for_owned(dp, &ps->listen.addr) < 0) {
-		DP_LOG(ERR,
-			"%s:%u: virtual_service %s: VIP %s is on no port's subnet (give the port "
-			"an "
+		snprintf(err, errlen,
+			"%u: virtual_service %s: VIP %s is on no port's subnet (give the port an "
 			"address = with a prefix that contains it)",
-			dp->prof->file, ps->line, ps->name,
-			pkt_addr_format(&ps->listen.addr, a, sizeof(a)));
+			ps->line, ps->name, pkt_addr_format(&ps->listen.addr, a, sizeof(a)));
 		return -EINVAL;
 	}
 	if (ps->forwarding == PROF_FWD_FULLNAT) {
 		uint32_t n = snat_count(&ps->snat_lo, &ps->snat_hi);
 
 		if (n == 0 || n > 65536 || port_for_owned(dp, &ps->snat_lo) < 0) {
-			DP_LOG(ERR,
-				"%s:%u: virtual_service %s: snat_pool must be 1-65536 addresses on "
+			snprintf(err, errlen,
+				"%u: virtual_service %s: snat_pool must be 1-65536 addresses on "
 				"one port's subnet",
-				dp->prof->file, ps->line, ps->name);
+				ps->line, ps->name);
 			return -EINVAL;
 		}
 	}
 	for (k = 0; k < ps->n_real_servers; k++) {
 		const struct prof_real_server *rs = &ps->real_servers[k];
 
+		pkt_addr_format(&rs->addr, a, sizeof(a));
 		if (rs->addr.family != ps->listen.addr.family) {
-			DP_LOG(ERR,
-				"%s:%u: real_server %s: address family differs from the VIP's "
-				"(no NAT46/64)",
-				dp->prof->file, rs->line, pkt_addr_format(&rs->addr, a, sizeof(a)));
+			snprintf(err, errlen,
+				"%u: real_server %s: address family differs from the VIP's (no "
+				"NAT46/64)",
+				rs->line, a);
 			return -EINVAL;
 		}
 		if (route_server(dp, &rs->addr, &out, &nh) != 0) {
-			DP_LOG(ERR,
-				"%s:%u: real_server %s: no route (no port's subnet contains it and "
-				"no port has a gateway)",
-				dp->prof->file, rs->line, pkt_addr_format(&rs->addr, a, sizeof(a)));
+			snprintf(err, errlen,
+				"%u: real_server %s: no route (no port's subnet contains it and no "
+				"port has a gateway)",
+				rs->line, a);
 			return -EINVAL;
 		}
 		if (ps->forwarding == PROF_FWD_DSR && rs->port != 0 &&
 			rs->port != ps->listen.port) {
-			DP_LOG(ERR,
-				"%s:%u: real_server: dsr rewrites MAC addresses only, so the real "
+			snprintf(err, errlen,
+				"%u: real_server %s: dsr rewrites MAC addresses only, so the real "
 				"server's port must be the VIP's",
-				dp->prof->file, rs->line);
+				rs->line, a);
 			return -EINVAL;
 		}
 	}
 	return 0;
 }
 
+/*
+ * Steer to the workers, on xdp ports, what the kernel would otherwise get:
+ * traffic to VIPs and SNAT addresses, and the replies of nat real servers,
+ * which are addressed to the client (the XDP program still hands the
+ * kernel what real servers send to its own addresses).  fullnat replies
+ * come to an SNAT address and dsr replies bypass us: their real servers
+ * are left out, so their other traffic stays the kernel's.
+ */
 static int
 xdp_publish_owned(struct dp *dp)
 {
 	const struct dp_lb *lb = dp->lb;
-	unsigned int i;
+	unsigned int i, b;
 	uint32_t k;
 	int ret;
 
+	/* Every real server fits in the program's maps. */
+	RTE_BUILD_BUG_ON(EDGE_XDP_RS_MAX < DP_LB_MAX_SLOTS);
 	for (i = 0; i < lb->n_services; i++) {
-		const struct prof_service *ps = &lb->cfg[i].ps;
+		const struct dp_lb_cfg_service *cs = &lb->cfg[i];
+		const struct prof_service *ps = &cs->ps;
 		int p = port_for_owned(dp, &ps->listen.addr);
 
 		if (dp->ports[p].xdp != NULL) {
 			ret = dp_xdp_addr_set(
 				dp->ports[p].xdp, &ps->listen.addr, EDGE_XDP_ADDR_VIP);
+			if (ret < 0)
+				return ret;
+		}
+		for (b = 0; ps->forwarding == PROF_FWD_NAT && b < cs->n_servers; b++) {
+			struct pkt_addr nh;
+			uint8_t out;
+
+			if (cs->srv[b].removed ||
+				route_server(dp, &cs->srv[b].rs.addr, &out, &nh) != 0 ||
+				dp->ports[out].xdp == NULL)
+				continue;
+			ret = dp_xdp_rs_add(dp->ports[out].xdp, &cs->srv[b].rs.addr);
 			if (ret < 0)
 				return ret;
 		}
@@ -556,6 +589,266 @@ dp_lb_local_addrs(const struct dp *dp, unsigned int pidx, struct pkt_addr *out, 
 	return (int)n;
 }
 
+/* Record service id's configuration (checked) on the main lcore; not yet published. */
+static int
+cfg_install(struct dp *dp, unsigned int id, const struct prof_service *ps, char *err, size_t errlen)
+{
+	struct dp_lb *lb = dp->lb;
+	struct dp_lb_cfg_service *c = &lb->cfg[id];
+	unsigned int k;
+	int ret;
+
+	memset(c, 0, sizeof(*c));
+	c->incarnation = ++lb->next_incarnation;
+	c->ps = *ps;
+	c->n_servers = (uint16_t)ps->n_real_servers;
+	for (k = 0; k < ps->n_real_servers; k++) {
+		ret = slot_alloc(dp);
+		if (ret < 0) {
+			snprintf(err, errlen, "%u: more than %u real servers in all",
+				ps->real_servers[k].line, DP_LB_MAX_SLOTS);
+			while (k-- > 0)
+				lb->slot_used[c->srv[k].slot] = 0;
+			return ret;
+		}
+		c->srv[k].rs = ps->real_servers[k];
+		c->srv[k].admin = LB_BACKEND_UP;
+		c->srv[k].slot = (uint16_t)ret;
+	}
+	lb->svc_base_set[id] = false;
+	dp_lb_svc_sum(dp, id, &lb->svc_base[id]);
+	lb->svc_base_set[id] = true;
+	c->used = true;
+	if (id >= lb->n_services)
+		lb->n_services = id + 1;
+	return 0;
+}
+
+/*
+ * Per-worker state of service id, made before it is published: the
+ * connection tables (first service only), least-connection counts, pick
+ * positions, and the persistence table (first persistent service).
+ */
+static int
+workers_prepare(struct dp *dp, unsigned int id)
+{
+	struct dp_lb *lb = dp->lb;
+	const struct prof_service *ps = &lb->cfg[id].ps;
+	bool lc = ps->scheduler == PROF_SCHED_LEAST_CONN || ps->scheduler == PROF_SCHED_WLC;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		struct dp_lb_worker *wl = lb->w[i];
+
+		if (wl->ct == NULL) {
+			struct lb_conn_table *ct;
+
+			ret = lb_conn_table_create(lb->per_worker, 0x5eed0000u + i, &ct);
+			if (ret < 0) {
+				DP_LOG(ERR, "connection table of %u flows: %s", lb->per_worker,
+					strerror(-ret));
+				return ret;
+			}
+			lb_conn_set_release(ct, dp_lb_conn_release, wl);
+			/* The worker's tick starts sweeping it once it sees it. */
+			__atomic_store_n(&wl->ct, ct, __ATOMIC_RELEASE);
+		}
+		if (lc && wl->conns[id] == NULL) {
+			wl->conns[id] = lb_conns_create(DP_LB_MAX_SERVERS, i);
+			wl->snap[id] = rte_zmalloc(
+				"ep_lb_snap", sizeof(*wl->snap[id]), RTE_CACHE_LINE_SIZE);
+			if (wl->conns[id] == NULL || wl->snap[id] == NULL)
+				return -ENOMEM;
+			wl->snap_seen[id] = 0;
+		}
+		lb_pick_ctx_init(&wl->ctx[id], i, wl->conns[id]);
+	}
+	if (ps->persistence == PROF_PERSIST_SOURCE_IP && lb->persist == NULL)
+		return dp_lb_persist_create(dp);
+	return 0;
+}
+
+/*
+ * After service id left the published table: its per-worker state.  The
+ * workers' ticks read the snapshot pointers without going through the
+ * table, so they are unhooked first and freed after another grace period.
+ */
+static void
+workers_release(struct dp *dp, unsigned int id)
+{
+	struct dp_lb *lb = dp->lb;
+	struct lb_conns *conns[PROF_MAX_WORKERS];
+	struct dp_lb_snap *snap[PROF_MAX_WORKERS];
+	unsigned int i;
+
+	for (i = 0; i < dp->n_workers; i++) {
+		struct dp_lb_worker *wl = lb->w[i];
+
+		conns[i] = wl->conns[id];
+		snap[i] = wl->snap[id];
+		__atomic_store_n(&wl->snap[id], NULL, __ATOMIC_RELEASE);
+		__atomic_store_n(&wl->conns[id], NULL, __ATOMIC_RELEASE);
+	}
+	rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+	for (i = 0; i < dp->n_workers; i++) {
+		lb_conns_free(conns[i]);
+		rte_free(snap[i]);
+		lb_pick_ctx_init(&lb->w[i]->ctx[id], i, NULL);
+	}
+}
+
+static int __attribute__((format(printf, 4, 5)))
+svc_err(int ret, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
+}
+
+/* A service from the control socket has no profile line: drop the "0: ". */
+static int
+strip_line0(int ret, char *err)
+{
+	if (strncmp(err, "0: ", 3) == 0)
+		memmove(err, err + 3, strlen(err + 3) + 1);
+	return ret;
+}
+
+int
+dp_lb_service_add(struct dp *dp, const struct prof_service *ps, char *err, size_t errlen)
+{
+	struct dp_lb *lb = dp->lb;
+	unsigned int id;
+	int ret;
+
+	if (dp_lb_find_service(dp, ps->name) >= 0)
+		return svc_err(-EEXIST, err, errlen, "service %s exists", ps->name);
+	for (id = 0; id < DP_LB_MAX_SERVICES && lb->cfg[id].used; id++)
+		;
+	if (id == DP_LB_MAX_SERVICES)
+		return svc_err(-ENOSPC, err, errlen, "no room for service %s", ps->name);
+	ret = check_service(dp, ps, err, errlen);
+	if (ret == 0)
+		ret = cfg_install(dp, id, ps, err, errlen);
+	if (ret < 0)
+		return strip_line0(ret, err);
+	ret = workers_prepare(dp, id);
+	if (ret == 0)
+		ret = xdp_publish_owned(dp);
+	if (ret == 0)
+		ret = dp_lb_publish(dp);
+	if (ret == 0)
+		ret = dp_local_build(dp);
+	if (ret < 0) {
+		snprintf(err, errlen, "service %s: %s", ps->name, strerror(-ret));
+		return ret;
+	}
+	lb->epoch++;
+	return (int)id;
+}
+
+int
+dp_lb_service_remove(struct dp *dp, unsigned int id)
+{
+	struct dp_lb *lb = dp->lb;
+	struct dp_lb_cfg_service *c;
+	unsigned int k;
+	int ret;
+
+	if (id >= lb->n_services || !lb->cfg[id].used)
+		return -ENOENT;
+	c = &lb->cfg[id];
+	c->used = false;
+	/* Publishing waits for every worker to leave the old table: after
+	 * it no worker can reach the service's per-worker state.  Its
+	 * connections stay in the tables until they expire; their
+	 * incarnation no longer matches, so they are dropped on sight. */
+	ret = dp_lb_publish(dp);
+	if (ret < 0) {
+		c->used = true;
+		return ret;
+	}
+	workers_release(dp, id);
+	for (k = 0; k < c->n_servers; k++)
+		lb->slot_used[c->srv[k].slot] = 0;
+	dp_local_build(dp);
+	lb->epoch++;
+	return 0;
+}
+
+int
+dp_lb_service_update(
+	struct dp *dp, unsigned int id, const struct prof_service *ps, char *err, size_t errlen)
+{
+	struct dp_lb *lb = dp->lb;
+	struct dp_lb_cfg_service *c, old;
+	const struct prof_service *cur;
+	unsigned int k, b;
+	int ret;
+
+	if (id >= lb->n_services || !lb->cfg[id].used)
+		return svc_err(-ENOENT, err, errlen, "no service %s", ps->name);
+	c = &lb->cfg[id];
+	cur = &c->ps;
+	/* What established connections are made of cannot change under them. */
+	if (!pkt_addr_eq(&cur->listen.addr, &ps->listen.addr) ||
+		cur->listen.port != ps->listen.port || cur->listen.port_hi != ps->listen.port_hi ||
+		cur->listen.proto != ps->listen.proto || cur->forwarding != ps->forwarding ||
+		(ps->forwarding == PROF_FWD_FULLNAT &&
+			(!pkt_addr_eq(&cur->snat_lo, &ps->snat_lo) ||
+				!pkt_addr_eq(&cur->snat_hi, &ps->snat_hi))))
+		return svc_err(-EBUSY, err, errlen,
+			"service %s: listen, forwarding and snat_pool cannot change in place "
+			"(remove and add it)",
+			ps->name);
+	ret = check_service(dp, ps, err, errlen);
+	if (ret < 0)
+		return strip_line0(ret, err);
+	old = *c;
+	c->ps = *ps;
+	/* Servers by address and port: kept ones keep their ids, slots and
+	 * admin state; new ones are appended; missing ones become holes. */
+	for (b = 0; b < c->n_servers; b++)
+		c->srv[b].removed = true;
+	for (k = 0; k < ps->n_real_servers; k++) {
+		const struct prof_real_server *rs = &ps->real_servers[k];
+
+		for (b = 0; b < c->n_servers; b++)
+			if (c->srv[b].rs.port == rs->port &&
+				pkt_addr_eq(&c->srv[b].rs.addr, &rs->addr))
+				break;
+		if (b == c->n_servers) {
+			if (c->n_servers == DP_LB_MAX_SERVERS || (ret = slot_alloc(dp)) < 0) {
+				*c = old;
+				return svc_err(-ENOSPC, err, errlen,
+					"service %s: no room for another real server", ps->name);
+			}
+			memset(&c->srv[b], 0, sizeof(c->srv[b]));
+			c->srv[b].slot = (uint16_t)ret;
+			c->srv[b].admin = LB_BACKEND_UP;
+			c->n_servers++;
+		}
+		c->srv[b].rs = *rs;
+		c->srv[b].removed = false;
+	}
+	ret = workers_prepare(dp, id);
+	if (ret == 0)
+		ret = xdp_publish_owned(dp);
+	if (ret == 0)
+		ret = dp_lb_publish(dp);
+	if (ret < 0) {
+		*c = old;
+		snprintf(err, errlen, "service %s: %s", ps->name, strerror(-ret));
+		return ret;
+	}
+	lb->epoch++;
+	return 0;
+}
+
 int
 dp_lb_create(struct dp *dp)
 {
@@ -572,30 +865,6 @@ dp_lb_create(struct dp *dp)
 	lb->tsc_per_ms = RTE_MAX(rte_get_tsc_hz() / 1000, (uint64_t)2);
 	lb->ms_mult = UINT64_MAX / lb->tsc_per_ms;
 	lb->snat_slice = (65536 - DP_LB_SNAT_PORT_LO) / dp->n_workers;
-	for (i = 0; i < p->n_services; i++) {
-		const struct prof_service *ps = &p->services[i];
-		struct dp_lb_cfg_service *c = &lb->cfg[i];
-
-		ret = check_service(dp, ps);
-		if (ret < 0)
-			return ret;
-		c->used = true;
-		c->incarnation = ++lb->next_incarnation;
-		c->ps = *ps;
-		c->n_servers = (uint16_t)ps->n_real_servers;
-		for (k = 0; k < ps->n_real_servers; k++) {
-			ret = slot_alloc(lb);
-			if (ret < 0) {
-				DP_LOG(ERR, "%s:%u: more than %u real servers in all", p->file,
-					ps->real_servers[k].line, DP_LB_MAX_SLOTS);
-				return ret;
-			}
-			c->srv[k].rs = ps->real_servers[k];
-			c->srv[k].admin = LB_BACKEND_UP;
-			c->srv[k].slot = (uint16_t)ret;
-		}
-	}
-	lb->n_services = p->n_services;
 
 	/* Each worker holds its share of `flows`. */
 	per_worker = (p->dataplane.flows + dp->n_workers - 1) / dp->n_workers;
@@ -608,36 +877,33 @@ dp_lb_create(struct dp *dp)
 		lb->w[i] = wl;
 		wl->dp = dp;
 		wl->id = i;
-		if (p->n_services != 0) {
-			ret = lb_conn_table_create(per_worker, 0x5eed0000u + i, &wl->ct);
-			if (ret < 0) {
-				DP_LOG(ERR, "connection table of %u flows: %s", per_worker,
-					strerror(-ret));
-				return ret;
-			}
-			lb_conn_set_release(wl->ct, dp_lb_conn_release, wl);
+		for (k = 0; k < DP_LB_MAX_SERVICES; k++)
+			lb_pick_ctx_init(&wl->ctx[k], i, NULL);
+	}
+	lb->per_worker = per_worker;
+	for (i = 0; i < p->n_services; i++) {
+		char err[PROF_ERR_MAX];
+
+		ret = check_service(dp, &p->services[i], err, sizeof(err));
+		if (ret == 0)
+			ret = cfg_install(dp, i, &p->services[i], err, sizeof(err));
+		if (ret < 0) {
+			DP_LOG(ERR, "%s:%s", p->file, err);
+			return ret;
 		}
-		for (k = 0; k < DP_LB_MAX_SERVICES; k++) {
-			wl->conns[k] = NULL;
-			if (k < p->n_services &&
-				(p->services[k].scheduler == PROF_SCHED_LEAST_CONN ||
-					p->services[k].scheduler == PROF_SCHED_WLC)) {
-				wl->conns[k] = lb_conns_create(DP_LB_MAX_SERVERS, i);
-				wl->snap[k] = rte_zmalloc(
-					"ep_lb_snap", sizeof(*wl->snap[k]), RTE_CACHE_LINE_SIZE);
-				if (wl->conns[k] == NULL || wl->snap[k] == NULL)
-					return -ENOMEM;
-			}
-			lb_pick_ctx_init(&wl->ctx[k], i, wl->conns[k]);
+	}
+	for (i = 0; i < p->n_services; i++) {
+		ret = workers_prepare(dp, i);
+		if (ret < 0) {
+			DP_LOG(ERR, "%s:%u: virtual_service %s: %s", p->file, p->services[i].line,
+				p->services[i].name, strerror(-ret));
+			return ret;
 		}
 	}
 	lb->conns_others = rte_zmalloc(
 		"ep_lb_others", sizeof(uint32_t) * dp->n_workers * DP_LB_MAX_SERVERS, 0);
 	if (lb->conns_others == NULL)
 		return -ENOMEM;
-	ret = dp_lb_persist_create(dp);
-	if (ret < 0)
-		return ret;
 	ret = xdp_publish_owned(dp);
 	if (ret < 0) {
 		DP_LOG(ERR, "cannot steer virtual service addresses to the dataplane: %s",
@@ -688,6 +954,16 @@ dp_lb_ctr_sum(const struct dp *dp, uint16_t slot, struct dp_lb_ctr *out)
 		out->pkts_out += c->pkts_out;
 		out->bytes_out += c->bytes_out;
 	}
+	if (dp->lb->slot_base_set[slot]) {
+		const struct dp_lb_ctr *b = &dp->lb->slot_base[slot];
+
+		out->conns -= b->conns;
+		out->closed -= b->closed;
+		out->pkts_in -= b->pkts_in;
+		out->bytes_in -= b->bytes_in;
+		out->pkts_out -= b->pkts_out;
+		out->bytes_out -= b->bytes_out;
+	}
 }
 
 void
@@ -706,6 +982,17 @@ dp_lb_svc_sum(const struct dp *dp, unsigned int svc, struct dp_lb_svc_ctr *out)
 		out->bytes_out += c->bytes_out;
 		for (r = 0; r < DP_LB_SD_MAX; r++)
 			out->drops[r] += c->drops[r];
+	}
+	if (dp->lb->svc_base_set[svc]) {
+		const struct dp_lb_svc_ctr *b = &dp->lb->svc_base[svc];
+
+		out->conns -= b->conns;
+		out->pkts_in -= b->pkts_in;
+		out->bytes_in -= b->bytes_in;
+		out->pkts_out -= b->pkts_out;
+		out->bytes_out -= b->bytes_out;
+		for (r = 0; r < DP_LB_SD_MAX; r++)
+			out->drops[r] -= b->drops[r];
 	}
 }
 

@@ -14,6 +14,8 @@
 #include <rte_telemetry.h>
 
 #include "dp.h"
+#include "dp_lb.h"
+#include "dp_lb_ctl.h"
 #include "dp_neigh.h"
 #include "dp_xdp.h"
 
@@ -287,6 +289,121 @@ tel_neigh_table_locked(const char *cmd, const char *params, struct rte_tel_data 
 	return 0;
 }
 
+/* An array of one kind in a dict, or NULL (then the key is left out). */
+static struct rte_tel_data *
+tel_array(enum rte_tel_value_type type)
+{
+	struct rte_tel_data *a = rte_tel_data_alloc();
+
+	if (a != NULL)
+		rte_tel_data_start_array(a, type);
+	return a;
+}
+
+static void
+tel_add_array(struct rte_tel_data *d, const char *name, struct rte_tel_data *a)
+{
+	if (a != NULL && rte_tel_data_add_dict_container(d, name, a, 0) != 0)
+		rte_tel_data_free(a);
+}
+
+/*
+ * /edgeplane/services: one array per field, indexed alike (this DPDK's
+ * telemetry has no dicts inside dicts).  Read from the configuration the
+ * main lcore keeps, never from the RCU table: this thread is no RCU
+ * reader.  Names are copied bounded in case a future reconfiguration
+ * rewrites one under us.
+ */
+enum tel_svc_field {
+	TEL_SVC_SERVERS,
+	TEL_SVC_UP,
+	TEL_SVC_CONNS,
+	TEL_SVC_ACTIVE,
+	TEL_SVC_PKTS_IN,
+	TEL_SVC_BYTES_IN,
+	TEL_SVC_PKTS_OUT,
+	TEL_SVC_BYTES_OUT,
+	TEL_SVC_U64_MAX
+};
+
+static int
+tel_services_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const u64_names[TEL_SVC_U64_MAX] = {"servers", "servers_up", "conns",
+		"active", "pkts_in", "bytes_in", "pkts_out", "bytes_out"};
+	const struct dp *dp = tel_dp;
+	const struct dp_lb *lb = dp->lb;
+	struct rte_tel_data *name = tel_array(RTE_TEL_STRING_VAL),
+			    *vip = tel_array(RTE_TEL_STRING_VAL),
+			    *sched = tel_array(RTE_TEL_STRING_VAL),
+			    *fwd = tel_array(RTE_TEL_STRING_VAL), *u64[TEL_SVC_U64_MAX],
+			    *drops[DP_LB_SD_MAX];
+	unsigned int i, f;
+
+	rte_tel_data_start_dict(d);
+	for (f = 0; f < TEL_SVC_U64_MAX; f++)
+		u64[f] = tel_array(RTE_TEL_U64_VAL);
+	for (f = 0; f < DP_LB_SD_MAX; f++)
+		drops[f] = tel_array(RTE_TEL_U64_VAL);
+	for (i = 0; lb != NULL && i < lb->n_services; i++) {
+		const struct prof_service *ps = &lb->cfg[i].ps;
+		struct dp_lb_svc_view v;
+		char a[PKT_ADDR_STRLEN], ep[RTE_TEL_MAX_STRING_LEN], n[PROF_NAME_MAX];
+		uint64_t val[TEL_SVC_U64_MAX];
+
+		if (!lb->cfg[i].used)
+			continue;
+		dp_lb_svc_view(dp, i, &v);
+		snprintf(n, sizeof(n), "%.*s", PROF_NAME_MAX - 1, ps->name);
+		pkt_addr_format(&ps->listen.addr, a, sizeof(a));
+		if (ps->listen.port_hi != ps->listen.port)
+			snprintf(ep, sizeof(ep),
+				ps->listen.addr.family == AF_INET6 ? "[%s]:%u-%u/%s"
+								   : "%s:%u-%u/%s",
+				a, ps->listen.port, ps->listen.port_hi,
+				ps->listen.proto == IPPROTO_UDP ? "udp" : "tcp");
+		else
+			snprintf(ep, sizeof(ep),
+				ps->listen.addr.family == AF_INET6 ? "[%s]:%u/%s" : "%s:%u/%s", a,
+				ps->listen.port, ps->listen.proto == IPPROTO_UDP ? "udp" : "tcp");
+		if (name != NULL)
+			rte_tel_data_add_array_string(name, n);
+		if (vip != NULL)
+			rte_tel_data_add_array_string(vip, ep);
+		if (sched != NULL)
+			rte_tel_data_add_array_string(sched, prof_sched_name(ps->scheduler));
+		if (fwd != NULL)
+			rte_tel_data_add_array_string(fwd, prof_fwd_name(ps->forwarding));
+		val[TEL_SVC_SERVERS] = v.n_servers;
+		val[TEL_SVC_UP] = v.n_up;
+		val[TEL_SVC_CONNS] = v.c.conns;
+		val[TEL_SVC_ACTIVE] = v.active;
+		val[TEL_SVC_PKTS_IN] = v.c.pkts_in;
+		val[TEL_SVC_BYTES_IN] = v.c.bytes_in;
+		val[TEL_SVC_PKTS_OUT] = v.c.pkts_out;
+		val[TEL_SVC_BYTES_OUT] = v.c.bytes_out;
+		for (f = 0; f < TEL_SVC_U64_MAX; f++)
+			if (u64[f] != NULL)
+				rte_tel_data_add_array_u64(u64[f], val[f]);
+		for (f = 0; f < DP_LB_SD_MAX; f++)
+			if (drops[f] != NULL)
+				rte_tel_data_add_array_u64(drops[f], v.c.drops[f]);
+	}
+	tel_add_array(d, "name", name);
+	tel_add_array(d, "vip", vip);
+	tel_add_array(d, "scheduler", sched);
+	tel_add_array(d, "forwarding", fwd);
+	for (f = 0; f < TEL_SVC_U64_MAX; f++)
+		tel_add_array(d, u64_names[f], u64[f]);
+	for (f = 0; f < DP_LB_SD_MAX; f++) {
+		char k[64];
+
+		snprintf(k, sizeof(k), "drop_%s", dp_lb_svc_drop_name(f));
+		tel_add_array(d, k, drops[f]);
+	}
+	return 0;
+}
+
 /* Run a callback only while the dataplane is there to be read. */
 #define DP_TEL_WRAP(fn)                                                            \
 	static int fn(const char *cmd, const char *params, struct rte_tel_data *d) \
@@ -306,6 +423,7 @@ DP_TEL_WRAP(tel_ports)
 DP_TEL_WRAP(tel_port)
 DP_TEL_WRAP(tel_neigh)
 DP_TEL_WRAP(tel_neigh_table)
+DP_TEL_WRAP(tel_services)
 
 void
 dp_telemetry_unregister(void)
@@ -337,6 +455,8 @@ dp_telemetry_register(struct dp *dp)
 		"/edgeplane/neigh", tel_neigh, "Next-hop table counters. Takes no parameters");
 	ret |= rte_telemetry_register_cmd("/edgeplane/neigh_table", tel_neigh_table,
 		"Next-hop table entries. Takes no parameters");
+	ret |= rte_telemetry_register_cmd("/edgeplane/services", tel_services,
+		"Virtual services and their counters, one array per field. Takes no parameters");
 	return ret == 0 ? 0 : -EINVAL;
 }
 

@@ -39,6 +39,8 @@ struct dp_xdp {
 	int fd_local6;
 	int fd_stats;
 	int fd_deny4;
+	int fd_rs4;
+	int fd_rs6;
 	unsigned int n_stats; /* entries of edge_stats (older programs may have fewer) */
 	int n_cpus;	      /* libbpf_num_possible_cpus() */
 	uint64_t *percpu;     /* n_cpus values, for reading edge_stats */
@@ -246,7 +248,7 @@ struct map_want {
 	uint32_t value_size;
 };
 
-enum { MAP_LOCAL4, MAP_LOCAL6, MAP_STATS, MAP_DENY4, MAP_N };
+enum { MAP_LOCAL4, MAP_LOCAL6, MAP_STATS, MAP_DENY4, MAP_RS4, MAP_RS6, MAP_N };
 
 static const struct map_want map_wants[MAP_N] = {
 	[MAP_LOCAL4] = {EDGE_XDP_MAP_LOCAL4, BPF_MAP_TYPE_HASH, 4, 4},
@@ -254,6 +256,8 @@ static const struct map_want map_wants[MAP_N] = {
 	[MAP_STATS] = {EDGE_XDP_MAP_STATS, BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8},
 	[MAP_DENY4] = {EDGE_XDP_MAP_DENY4, BPF_MAP_TYPE_LPM_TRIE, sizeof(struct edge_xdp_lpm4_key),
 		4},
+	[MAP_RS4] = {EDGE_XDP_MAP_RS4, BPF_MAP_TYPE_HASH, 4, 4},
+	[MAP_RS6] = {EDGE_XDP_MAP_RS6, BPF_MAP_TYPE_HASH, 16, 4},
 };
 
 /*
@@ -368,6 +372,8 @@ maps_find(struct dp_xdp *x, int prog_fd, char *err, size_t errlen)
 	x->fd_local6 = fds[MAP_LOCAL6];
 	x->fd_stats = fds[MAP_STATS];
 	x->fd_deny4 = fds[MAP_DENY4];
+	x->fd_rs4 = fds[MAP_RS4];
+	x->fd_rs6 = fds[MAP_RS6];
 	return 0;
 
 info_failed:
@@ -408,7 +414,7 @@ dp_xdp_open(const char *ifname, struct dp_xdp **out, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	snprintf(x->ifname, sizeof(x->ifname), "%s", ifname);
-	x->fd_local4 = x->fd_local6 = x->fd_stats = x->fd_deny4 = -1;
+	x->fd_local4 = x->fd_local6 = x->fd_stats = x->fd_deny4 = x->fd_rs4 = x->fd_rs6 = -1;
 
 	/* The PMD attaches in one mode; take the first of ours we see. */
 	for (i = 0; i < XDP_N_MODES; i++) {
@@ -535,6 +541,49 @@ dp_xdp_addr_clear(struct dp_xdp *x, const struct pkt_addr *a, uint32_t flags)
 	return bpf_map_update_elem(fd, key, &cur, BPF_EXIST);
 }
 
+/* The real-server map and key for a; -EAFNOSUPPORT for an unset family. */
+static int
+rs_key(const struct dp_xdp *x, const struct pkt_addr *a, int *fd, const void **key)
+{
+	switch (a->family) {
+	case AF_INET:
+		*fd = x->fd_rs4;
+		*key = &a->v4;
+		return 0;
+	case AF_INET6:
+		*fd = x->fd_rs6;
+		*key = a->v6;
+		return 0;
+	default:
+		return -EAFNOSUPPORT;
+	}
+}
+
+int
+dp_xdp_rs_add(struct dp_xdp *x, const struct pkt_addr *a)
+{
+	uint32_t flags = EDGE_XDP_RS_NAT;
+	const void *key;
+	int fd, ret;
+
+	ret = rs_key(x, a, &fd, &key);
+	if (ret < 0)
+		return ret;
+	return bpf_map_update_elem(fd, key, &flags, BPF_ANY);
+}
+
+int
+dp_xdp_rs_del(struct dp_xdp *x, const struct pkt_addr *a)
+{
+	const void *key;
+	int fd, ret;
+
+	ret = rs_key(x, a, &fd, &key);
+	if (ret < 0)
+		return ret;
+	return bpf_map_delete_elem(fd, key);
+}
+
 static int
 deny_key(const struct pkt_addr *prefix, unsigned int len, struct edge_xdp_lpm4_key *k)
 {
@@ -604,6 +653,10 @@ dp_xdp_close(struct dp_xdp *x)
 		close(x->fd_stats);
 	if (x->fd_deny4 >= 0)
 		close(x->fd_deny4);
+	if (x->fd_rs4 >= 0)
+		close(x->fd_rs4);
+	if (x->fd_rs6 >= 0)
+		close(x->fd_rs6);
 	free(x->percpu);
 	free(x);
 }

@@ -45,6 +45,17 @@ int dp_xdp_local_del(struct dp_xdp *x, const struct pkt_addr *a);
 int dp_xdp_addr_set(struct dp_xdp *x, const struct pkt_addr *a, uint32_t flags);
 int dp_xdp_addr_clear(struct dp_xdp *x, const struct pkt_addr *a, uint32_t flags);
 
+/*
+ * Real servers of nat services on this port: their TCP/UDP packets (and
+ * ICMP errors) go to the dataplane unless they are for the kernel itself
+ * (a health-check reply to the kernel's address), because their replies
+ * to clients are addressed to no address the dataplane owns.  Adding one
+ * twice is fine; the caller removes an address once no nat service of
+ * the port has it.  0 or negative errno (-ENOENT: not there).
+ */
+int dp_xdp_rs_add(struct dp_xdp *x, const struct pkt_addr *a);
+int dp_xdp_rs_del(struct dp_xdp *x, const struct pkt_addr *a);
+
 /* IPv4 source prefixes whose packets the program drops (-EAFNOSUPPORT for IPv6). */
 int dp_xdp_deny_add(struct dp_xdp *x, const struct pkt_addr *prefix, unsigned int len);
 int dp_xdp_deny_del(struct dp_xdp *x, const struct pkt_addr *prefix, unsigned int len);

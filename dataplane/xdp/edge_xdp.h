@@ -24,11 +24,14 @@
 #define EDGE_XDP_MAP_LOCAL6 "edge_local6"
 #define EDGE_XDP_MAP_STATS "edge_stats"
 #define EDGE_XDP_MAP_DENY4 "edge_deny4"
+#define EDGE_XDP_MAP_RS4 "edge_rs4"
+#define EDGE_XDP_MAP_RS6 "edge_rs6"
 
 /* Map sizes. */
 #define EDGE_XDP_XSKS_MAX 64
 #define EDGE_XDP_LOCAL_MAX 1024
 #define EDGE_XDP_DENY_MAX 1024
+#define EDGE_XDP_RS_MAX 4096 /* at least the dataplane's real servers over all services */
 
 /*
  * Values of edge_local4/edge_local6 (a bit set): why the address is the
@@ -39,7 +42,14 @@
 #define EDGE_XDP_ADDR_LOCAL (1u << 0) /* an `address =` of an xdp port */
 #define EDGE_XDP_ADDR_VIP (1u << 1)   /* a virtual service address */
 
-/* Key of edge_local6: an IPv6 address as it appears on the wire. */
+/*
+ * Values of edge_rs4/edge_rs6, keyed by a real server's address: why its
+ * packets may be the dataplane's.  A real server's TCP/UDP packets (and
+ * ICMP errors) are redirected unless they are for the kernel itself.
+ */
+#define EDGE_XDP_RS_NAT (1u << 0) /* of a nat service: its replies go to the client */
+
+/* Key of edge_local6 and edge_rs6: an IPv6 address as it appears on the wire. */
 struct edge_xdp_addr6 {
 	__u8 addr[16];
 };
@@ -53,19 +63,27 @@ struct edge_xdp_lpm4_key {
 /*
  * Counters, one slot each in the per-CPU array edge_stats.  Every packet
  * the program sees is counted exactly once:
- *   redirect   sent to the AF_XDP socket of its RX queue
- *   pass       handed to the kernel
- *   drop_deny  source address in edge_deny4
- *   no_socket  meant for the dataplane but its queue has no AF_XDP
- *              socket: dropped (never a silent loss)
- *   malformed  headers cut short: handed to the kernel, which decides
+ *   redirect     for a dataplane address (or ARP/ND for one): sent to the
+ *                AF_XDP socket of its RX queue
+ *   pass         handed to the kernel
+ *   drop_deny    source address in edge_deny4
+ *   no_socket    meant for the dataplane but its queue has no AF_XDP
+ *                socket: dropped (never a silent loss)
+ *   malformed    headers cut short: handed to the kernel, which decides
+ *   rs_redirect  from a real server (edge_rs4/6), not for the kernel (a
+ *                nat reply to a client): sent to the AF_XDP socket
+ *   rs_local     from a real server to the kernel itself (health-check
+ *                replies): handed to the kernel
+ * New counters go at the end: older programs have fewer slots.
  */
-#define EDGE_XDP_STATS(X)         \
-	X(REDIRECT, "redirect")   \
-	X(PASS, "pass")           \
-	X(DROP_DENY, "drop_deny") \
-	X(NO_SOCKET, "no_socket") \
-	X(MALFORMED, "malformed")
+#define EDGE_XDP_STATS(X)             \
+	X(REDIRECT, "redirect")       \
+	X(PASS, "pass")               \
+	X(DROP_DENY, "drop_deny")     \
+	X(NO_SOCKET, "no_socket")     \
+	X(MALFORMED, "malformed")     \
+	X(RS_REDIRECT, "rs_redirect") \
+	X(RS_LOCAL, "rs_local")
 
 enum edge_xdp_stat {
 #define EDGE_XDP_STAT_ENUM(id, name) EDGE_XDP_STAT_##id,

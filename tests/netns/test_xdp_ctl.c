@@ -10,6 +10,8 @@
  *   netns epx<N>    epx<N>b  198.18.X.2/24  2001:db8:0:X::2/64
  *   dataplane-owned (XDP maps only, no kernel address): 198.18.X.10,
  *                   2001:db8:0:X::10
+ *   as a real server (edge_rs4/6): the namespace's end; 198.18.X.77 and
+ *                   2001:db8:0:X::77 stand for a client nobody here has
  *
  * Environment: EDGEPLANE_XDP_PROG = edge_xdp.bpf.o (read through
  * dp_xdp_prog_path()), EDGEPLANE_TEST_OTHER_XDP = a foreign program
@@ -19,7 +21,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -27,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,6 +60,11 @@ static const uint8_t host_mac[6] = {0x02, 0xe9, 0x00, 0x00, 0x00, 0x01};
 
 extern char **environ;
 
+/* Ports of the real-server checks (any free ones: the namespace is ours). */
+#define RS_PORT_SRV 7001    /* real server: TCP listener, UDP source */
+#define RS_PORT_KERNEL 7002 /* the kernel's UDP socket on the host end */
+#define RS_PORT_CLIENT 7003 /* a client's port, nothing listens */
+
 /* Names and addresses of this run. */
 struct topo {
 	char ns[IF_NAMESIZE];
@@ -63,6 +73,7 @@ struct topo {
 	int ifindex;
 	char host4[INET_ADDRSTRLEN], peer4[INET_ADDRSTRLEN], local4[INET_ADDRSTRLEN];
 	char host6[INET6_ADDRSTRLEN], peer6[INET6_ADDRSTRLEN], local6[INET6_ADDRSTRLEN];
+	char client4[INET_ADDRSTRLEN], client6[INET6_ADDRSTRLEN]; /* off the host */
 	char peer_mac[18];
 	uint8_t peer_mac_bytes[6];
 };
@@ -281,6 +292,8 @@ setup(void)
 	snprintf(T.host6, sizeof(T.host6), "2001:db8:0:%x::1", x);
 	snprintf(T.peer6, sizeof(T.peer6), "2001:db8:0:%x::2", x);
 	snprintf(T.local6, sizeof(T.local6), "2001:db8:0:%x::10", x);
+	snprintf(T.client4, sizeof(T.client4), "198.18.%u.77", x);
+	snprintf(T.client6, sizeof(T.client6), "2001:db8:0:%x::77", x);
 	T.peer_mac_bytes[0] = 0x02;
 	T.peer_mac_bytes[1] = 0xe9;
 	T.peer_mac_bytes[2] = (uint8_t)(n >> 16);
@@ -484,6 +497,284 @@ test_traffic(struct dp_xdp *x)
 	UT_CHECK(stat_now(x, EDGE_XDP_STAT_MALFORMED) == 0);
 }
 
+/* A socket address for addr (numeric) and port. */
+static socklen_t
+mksa(struct sockaddr_storage *ss, const char *addr, uint16_t port)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, addr, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		return sizeof(*s4);
+	}
+	inet_pton(AF_INET6, addr, &s6->sin6_addr);
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(port);
+	return sizeof(*s6);
+}
+
+/* Enter the test namespace (in a child process). */
+static int
+enter_ns(void)
+{
+	char path[64];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), "/var/run/netns/%s", T.ns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ret = setns(fd, CLONE_NEWNET);
+	close(fd);
+	return ret;
+}
+
+static int
+wait_child(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* From the namespace (the real server): one UDP datagram from from:RS_PORT_SRV. */
+static int
+rs_send_udp(const char *from, const char *to, uint16_t port)
+{
+	struct sockaddr_storage src, dst;
+	socklen_t sl, dl;
+	pid_t pid;
+
+	sl = mksa(&src, from, RS_PORT_SRV);
+	dl = mksa(&dst, to, port);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		int fd;
+
+		if (enter_ns() != 0)
+			_exit(2);
+		fd = socket(src.ss_family, SOCK_DGRAM, 0);
+		if (fd < 0 || bind(fd, (struct sockaddr *)&src, sl) != 0)
+			_exit(3);
+		if (sendto(fd, "rs", 2, 0, (struct sockaddr *)&dst, dl) != 2)
+			_exit(4);
+		_exit(0);
+	}
+	return wait_child(pid);
+}
+
+/* The kernel's own UDP socket bound to addr, as a health checker's would be. */
+static int
+kernel_udp(const char *addr)
+{
+	struct sockaddr_storage sa;
+	socklen_t l = mksa(&sa, addr, RS_PORT_KERNEL);
+	int fd;
+
+	fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd >= 0 && bind(fd, (struct sockaddr *)&sa, l) != 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Did fd receive a datagram (bounded wait)? */
+static bool
+got_datagram(int fd)
+{
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	char buf[16];
+
+	if (poll(&p, 1, WAIT_STEPS * WAIT_STEP_MS) != 1)
+		return false;
+	return recv(fd, buf, sizeof(buf), MSG_DONTWAIT) > 0;
+}
+
+/*
+ * The health-check case: the kernel connects to a real server (a
+ * listener in the namespace), whose SYN-ACK must reach the kernel.
+ * true if the connection was established.
+ */
+static bool
+kernel_connects_to_rs(const char *rs)
+{
+	struct sockaddr_storage sa;
+	socklen_t l = mksa(&sa, rs, RS_PORT_SRV), el = sizeof(int);
+	struct pollfd p;
+	int pfd[2], fd = -1, err = -1;
+	char c;
+	pid_t pid;
+
+	if (pipe(pfd) != 0)
+		return false;
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return false;
+	}
+	if (pid == 0) {
+		int one = 1, lfd;
+
+		close(pfd[0]);
+		if (enter_ns() != 0)
+			_exit(2);
+		lfd = socket(sa.ss_family, SOCK_STREAM, 0);
+		if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) != 0 ||
+			bind(lfd, (struct sockaddr *)&sa, l) != 0 || listen(lfd, 4) != 0)
+			_exit(3);
+		if (write(pfd[1], "r", 1) != 1)
+			_exit(4);
+		p.fd = lfd;
+		p.events = POLLIN;
+		if (poll(&p, 1, WAIT_STEPS * WAIT_STEP_MS) != 1)
+			_exit(5);
+		_exit(accept(lfd, NULL, NULL) >= 0 ? 0 : 6);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &c, 1) == 1) {
+		fd = socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, l) == 0) {
+			err = 0;
+		} else if (fd >= 0 && errno == EINPROGRESS) {
+			p.fd = fd;
+			p.events = POLLOUT;
+			if (poll(&p, 1, WAIT_STEPS * WAIT_STEP_MS) == 1 &&
+				getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0)
+				err = -1;
+		}
+	}
+	close(pfd[0]);
+	if (fd >= 0)
+		close(fd);
+	if (err != 0)
+		kill(pid, SIGKILL);
+	wait_child(pid);
+	return err == 0;
+}
+
+/* Turn forwarding on the host end on or off, per family (dies with the veth). */
+static int
+host_forwarding(bool v6, bool on)
+{
+	char path[128];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/%s/conf/%s/forwarding", v6 ? "ipv6" : "ipv4",
+		T.host_if);
+	f = fopen(path, "w");
+	if (f == NULL)
+		return -errno;
+	ret = fputs(on ? "1\n" : "0\n", f) >= 0 ? 0 : -EIO;
+	if (fclose(f) != 0 && ret == 0)
+		ret = -errno;
+	return ret;
+}
+
+/*
+ * One family of the real-server checks: the namespace's end is a real
+ * server.  There is no AF_XDP socket here, so what the program would
+ * redirect is counted as no_socket, never rs_redirect.
+ */
+static void
+test_rs_family(struct dp_xdp *x, bool v6)
+{
+	const char *host = v6 ? T.host6 : T.host4, *peer = v6 ? T.peer6 : T.peer4;
+	const char *client = v6 ? T.client6 : T.client4, *fam = v6 ? "IPv6" : "IPv4";
+	struct pkt_addr rs;
+	uint64_t base, now;
+	int kfd;
+
+	mkaddr(&rs, peer);
+	/* The far client is reached through the host end: its MAC. */
+	UT_CHECK(run(false, ip_path, "-n", T.ns, "neigh", "replace", client, "lladdr", HOST_MAC,
+			 "dev", T.ns_if, "nud", "permanent", NULL) == 0);
+
+	/* Not a real server yet: its datagram to a client goes to the kernel. */
+	base = stat_now(x, EDGE_XDP_STAT_PASS);
+	UT_CHECK(rs_send_udp(peer, client, RS_PORT_CLIENT) == 0);
+	now = wait_stat(x, EDGE_XDP_STAT_PASS, base);
+	UT_CHECK_MSG(now > base, "%s: not passed before rs_add", fam);
+
+	UT_CHECK(dp_xdp_rs_add(x, &rs) == 0);
+	UT_CHECK(dp_xdp_rs_add(x, &rs) == 0);
+
+	/* Forwarding off (the default): the FIB cannot tell; bound sockets can. */
+	UT_CHECK(host_forwarding(v6, false) == 0);
+	base = stat_now(x, EDGE_XDP_STAT_NO_SOCKET);
+	UT_CHECK(rs_send_udp(peer, client, RS_PORT_CLIENT) == 0);
+	now = wait_stat(x, EDGE_XDP_STAT_NO_SOCKET, base);
+	UT_CHECK_MSG(now > base, "%s, forwarding off: reply to a client not redirected", fam);
+
+	kfd = kernel_udp(host);
+	UT_CHECK_MSG(kfd >= 0, "%s: bind %s: %s", fam, host, strerror(errno));
+	base = stat_now(x, EDGE_XDP_STAT_RS_LOCAL);
+	UT_CHECK(rs_send_udp(peer, host, RS_PORT_KERNEL) == 0);
+	UT_CHECK_MSG(kfd >= 0 && got_datagram(kfd),
+		"%s, forwarding off: the kernel's UDP socket got nothing", fam);
+	UT_CHECK_MSG(stat_now(x, EDGE_XDP_STAT_RS_LOCAL) > base,
+		"%s, forwarding off: rs_local did not move (UDP)", fam);
+	if (kfd >= 0)
+		close(kfd);
+
+	base = stat_now(x, EDGE_XDP_STAT_RS_LOCAL);
+	UT_CHECK_MSG(kernel_connects_to_rs(peer),
+		"%s, forwarding off: the kernel cannot connect to the real server", fam);
+	UT_CHECK_MSG(stat_now(x, EDGE_XDP_STAT_RS_LOCAL) > base,
+		"%s, forwarding off: rs_local did not move (TCP)", fam);
+
+	/* Forwarding on: the FIB says what is local, with or without a socket. */
+	UT_CHECK(host_forwarding(v6, true) == 0);
+	base = stat_now(x, EDGE_XDP_STAT_NO_SOCKET);
+	UT_CHECK(rs_send_udp(peer, client, RS_PORT_CLIENT) == 0);
+	now = wait_stat(x, EDGE_XDP_STAT_NO_SOCKET, base);
+	UT_CHECK_MSG(now > base, "%s, forwarding on: reply to a client not redirected", fam);
+
+	base = stat_now(x, EDGE_XDP_STAT_RS_LOCAL);
+	UT_CHECK(rs_send_udp(peer, host, RS_PORT_CLIENT) == 0);
+	now = wait_stat(x, EDGE_XDP_STAT_RS_LOCAL, base);
+	UT_CHECK_MSG(now > base, "%s, forwarding on: to the kernel's address not passed", fam);
+	UT_CHECK_MSG(kernel_connects_to_rs(peer),
+		"%s, forwarding on: the kernel cannot connect to the real server", fam);
+	UT_CHECK(host_forwarding(v6, false) == 0);
+
+	/* Removed: the kernel gets its packets again. */
+	UT_CHECK(dp_xdp_rs_del(x, &rs) == 0);
+	UT_CHECK(dp_xdp_rs_del(x, &rs) == -ENOENT);
+	base = stat_now(x, EDGE_XDP_STAT_NO_SOCKET);
+	now = stat_now(x, EDGE_XDP_STAT_PASS);
+	UT_CHECK(rs_send_udp(peer, client, RS_PORT_CLIENT) == 0);
+	UT_CHECK(wait_stat(x, EDGE_XDP_STAT_PASS, now) > now);
+	UT_CHECK_MSG(
+		stat_now(x, EDGE_XDP_STAT_NO_SOCKET) == base, "%s: no_socket moved after del", fam);
+	run(true, ip_path, "-n", T.ns, "neigh", "del", client, "dev", T.ns_if, NULL);
+}
+
+/* Real servers (edge_rs4/6): their replies to clients are the dataplane's. */
+static void
+test_rs(struct dp_xdp *x)
+{
+	struct pkt_addr none;
+
+	memset(&none, 0, sizeof(none));
+	UT_CHECK(dp_xdp_rs_add(x, &none) == -EAFNOSUPPORT);
+	UT_CHECK(dp_xdp_rs_del(x, &none) == -EAFNOSUPPORT);
+	test_rs_family(x, false);
+	test_rs_family(x, true);
+	UT_CHECK(stat_now(x, EDGE_XDP_STAT_RS_REDIRECT) == 0);
+	UT_CHECK(stat_now(x, EDGE_XDP_STAT_MALFORMED) == 0);
+}
+
 struct neigh_seen {
 	int ifindex;
 	struct pkt_addr want;
@@ -634,6 +925,7 @@ main(void)
 	UT_CHECK_MSG(ret == 0 && x != NULL, "dp_xdp_open: %d %s", ret, err);
 	if (x != NULL) {
 		test_traffic(x);
+		test_rs(x);
 		dp_xdp_close(x);
 	}
 
