@@ -52,6 +52,8 @@ usage(FILE *f)
 		"  server enable|disable|drain SERVICE ADDR[:PORT]\n"
 		"  server weight SERVICE ADDR[:PORT] N   (0-%u)\n"
 		"  server health SERVICE ADDR[:PORT] up|down\n"
+		"  service put FILE|-   add or update the [virtual_service NAME] section in FILE\n"
+		"  service remove SERVICE\n"
 		"  --socket PATH   the dataplane's control socket (default %s)\n"
 		"  --profile FILE  take the socket from the profile's [dataplane] control_socket\n"
 		"  --json          one JSON value instead of a table\n"
@@ -813,6 +815,67 @@ server_cmd(struct session *s, int argc, char **argv, bool json, struct ctlmsg_se
 	return 0;
 }
 
+/*
+ * service put FILE|-  (one [virtual_service NAME] section: add or update)
+ * service remove NAME
+ * Checked into req (s NULL), or sent (s connected as the controller).
+ */
+static int
+service_cmd(struct session *s, int argc, char **argv, bool json, void *req, size_t *req_len)
+{
+	struct ctlmsg_service_put_reply r;
+
+	if (s != NULL) {
+		enum ctlmsg_type type =
+			strcmp(argv[0], "put") == 0 ? CTLMSG_SERVICE_PUT : CTLMSG_SERVICE_DEL;
+
+		if (call(s, type, req, *req_len) != 0)
+			return 1;
+		memcpy(&r, s->buf, sizeof(r));
+		if (json)
+			printf("{\"id\": %u, \"created\": %s, \"epoch\": %" PRIu64 "}\n", r.id,
+				r.created ? "true" : "false", r.epoch);
+		else
+			printf("service %s (id %u), configuration epoch %" PRIu64 "\n",
+				type == CTLMSG_SERVICE_DEL ? "removed"
+					: r.created	   ? "added"
+							   : "updated",
+				r.id, r.epoch);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[0], "put") == 0) {
+		static char text[CTLMSG_SERVICE_TEXT_MAX];
+		FILE *f = strcmp(argv[1], "-") == 0 ? stdin : fopen(argv[1], "r");
+		size_t n;
+
+		if (f == NULL) {
+			fprintf(stderr, "edgectl: %s: %s\n", argv[1], strerror(errno));
+			return 2;
+		}
+		n = fread(text, 1, sizeof(text), f);
+		if (f != stdin)
+			fclose(f);
+		if (ctlmsg_service_put_init(req, text, n) != 0) {
+			fprintf(stderr,
+				"edgectl: %s: expected 1 to %u bytes of text without NUL bytes\n",
+				argv[1], CTLMSG_SERVICE_TEXT_MAX - 1);
+			return 2;
+		}
+		*req_len = sizeof(struct ctlmsg_service_put);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[0], "remove") == 0) {
+		if (ctlmsg_service_del_init(req, argv[1]) != 0) {
+			fprintf(stderr, "edgectl: invalid service name '%s'\n", argv[1]);
+			return 2;
+		}
+		*req_len = sizeof(struct ctlmsg_service_del);
+		return 0;
+	}
+	fprintf(stderr, "edgectl: usage: service put FILE|-, service remove SERVICE\n");
+	return 2;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -826,6 +889,9 @@ main(int argc, char **argv)
 	};
 	static struct session s;
 	static struct ctlmsg_server_set set_req;
+	static struct ctlmsg_service_put svc_req; /* the larger of PUT and DEL */
+	size_t svc_len = 0;
+	bool is_service;
 	char path[PROF_PATH_MAX] = EDGECTL_DEFAULT_SOCKET;
 	uint64_t limit = EDGECTL_FLOWS_DEFAULT;
 	bool json = false, limit_set = false, is_show;
@@ -869,18 +935,25 @@ main(int argc, char **argv)
 	}
 	nargs = argc - optind;
 	args = argv + optind;
-	if (nargs < 2 || (strcmp(args[0], "show") != 0 && strcmp(args[0], "server") != 0)) {
+	if (nargs < 2 ||
+		(strcmp(args[0], "show") != 0 && strcmp(args[0], "server") != 0 &&
+			strcmp(args[0], "service") != 0)) {
 		usage(stderr);
 		return 2;
 	}
 	is_show = strcmp(args[0], "show") == 0;
+	is_service = strcmp(args[0], "service") == 0;
 	if (!is_show && limit_set) {
 		fprintf(stderr, "edgectl: --limit applies to show flows only\n");
 		return 2;
 	}
 	/* Arguments first: a usage error is not worth a connection. */
-	ret = is_show ? show(NULL, nargs - 1, args + 1, json, limit_set, limit)
-		      : server_cmd(NULL, nargs - 1, args + 1, json, &set_req);
+	if (is_show)
+		ret = show(NULL, nargs - 1, args + 1, json, limit_set, limit);
+	else if (is_service)
+		ret = service_cmd(NULL, nargs - 1, args + 1, json, &svc_req, &svc_len);
+	else
+		ret = server_cmd(NULL, nargs - 1, args + 1, json, &set_req);
 	if (ret != 0)
 		return ret;
 	if (session_open(&s, path) != 0)
@@ -888,6 +961,10 @@ main(int argc, char **argv)
 	if (is_show)
 		ret = hello(&s, CTLMSG_ROLE_READER) == 0
 			? show(&s, nargs - 1, args + 1, json, limit_set, limit)
+			: 1;
+	else if (is_service)
+		ret = hello(&s, CTLMSG_ROLE_CONTROLLER) == 0
+			? service_cmd(&s, nargs - 1, args + 1, json, &svc_req, &svc_len)
 			: 1;
 	else
 		ret = hello(&s, CTLMSG_ROLE_CONTROLLER) == 0

@@ -488,6 +488,18 @@ handle(struct dp *dp, struct dp_ctl *c, struct dp_ctl_session *s, size_t len)
 	case CTLMSG_SERVER_SET:
 		n = do_server_set(dp, c);
 		break;
+	case CTLMSG_SERVICE_PUT:
+		/* Checked in place (aligned buffer): 32 KB is not worth a copy. */
+		n = dp_lb_ctl_service_put(dp, (const struct ctlmsg_service_put *)c->buf, c->out,
+			c->err, sizeof(c->err));
+		break;
+	case CTLMSG_SERVICE_DEL: {
+		struct ctlmsg_service_del req;
+
+		memcpy(&req, c->buf, sizeof(req));
+		n = dp_lb_ctl_service_del(dp, &req, c->out, c->err, sizeof(c->err));
+		break;
+	}
 	default:
 		return -EOPNOTSUPP;
 	}

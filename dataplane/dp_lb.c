@@ -362,6 +362,9 @@ new_conn(struct dp *dp, struct dp_worker *w, struct dp_lb_worker *wl, const stru
 	if (fk->proto == IPPROTO_TCP &&
 		(pi->tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
 		return svc_drop(wl, s, DP_LB_SD_NOT_SYN, DP_DROP_LB_NO_CONN);
+	/* A packet that dies here leaves no state (no pick, binding or SNAT port). */
+	if (s->fwd != PROF_FWD_DSR && unlikely(pi->ttl <= 1))
+		return DP_DROP_V(DP_DROP_TTL_EXCEEDED);
 	if (s->persist == PROF_PERSIST_SOURCE_IP) {
 		b = dp_lb_persist_get(dp, w, s, &pi->src);
 		reused = persist_ok(s, b);

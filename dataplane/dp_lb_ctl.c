@@ -385,3 +385,67 @@ dp_lb_ctl_server_set(
 	fill_server(dp, (unsigned int)svc, (unsigned int)b, &r->srv);
 	return (ssize_t)sizeof(*r);
 }
+
+ssize_t
+dp_lb_ctl_service_put(
+	struct dp *dp, const struct ctlmsg_service_put *req, void *out, char *err, size_t errlen)
+{
+	struct ctlmsg_service_put_reply *r = out;
+	struct prof *p = NULL;
+	char perr[PROF_ERR_MAX];
+	const struct prof_service *ps;
+	int id, ret;
+
+	/* The profile's own loader: the same syntax, checks and messages. */
+	ret = prof_load_buf("service", req->text, req->len, &p, perr, sizeof(perr));
+	if (ret < 0) {
+		snprintf(err, errlen, "%s", perr);
+		return ret;
+	}
+	if (p->n_services != 1 || p->n_ports != 0 || p->media_relay.present ||
+		p->sip_edge.present || p->control.present || p->dataplane.line != 0) {
+		snprintf(err, errlen, "service: give exactly one [virtual_service NAME] section");
+		prof_free(p);
+		return -EINVAL;
+	}
+	ps = &p->services[0];
+	id = dp_lb_find_service(dp, ps->name);
+	if (id >= 0) {
+		ret = dp_lb_service_update(dp, (unsigned int)id, ps, err, errlen);
+		r->created = 0;
+	} else {
+		ret = id = dp_lb_service_add(dp, ps, err, errlen);
+		r->created = 1;
+	}
+	if (ret < 0) {
+		DP_LOG(WARNING, "control socket: service %s: %s", ps->name, err);
+		prof_free(p);
+		return ret;
+	}
+	DP_LOG(INFO, "control socket: service %s %s (id %d, %u real servers)", ps->name,
+		r->created ? "added" : "updated", id, ps->n_real_servers);
+	r->id = (uint16_t)id;
+	r->epoch = dp->lb->epoch;
+	prof_free(p);
+	return (ssize_t)sizeof(*r);
+}
+
+ssize_t
+dp_lb_ctl_service_del(
+	struct dp *dp, const struct ctlmsg_service_del *req, void *out, char *err, size_t errlen)
+{
+	struct ctlmsg_service_put_reply *r = out;
+	int id = named_service(dp, req->service, err, errlen), ret;
+
+	if (id < 0)
+		return -ENOENT;
+	ret = dp_lb_service_remove(dp, (unsigned int)id);
+	if (ret < 0) {
+		snprintf(err, errlen, "service %s: %s", req->service, strerror(-ret));
+		return ret;
+	}
+	DP_LOG(INFO, "control socket: service %s removed", req->service);
+	r->id = (uint16_t)id;
+	r->epoch = dp->lb->epoch;
+	return (ssize_t)sizeof(*r);
+}

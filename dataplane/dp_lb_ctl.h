@@ -35,6 +35,14 @@ ssize_t dp_lb_ctl_flows(
 ssize_t dp_lb_ctl_server_set(
 	struct dp *dp, const struct ctlmsg_server_set *req, void *out, char *err, size_t errlen);
 
+/* Controller only: add or update a service from one profile section; remove one. */
+struct ctlmsg_service_put;
+struct ctlmsg_service_del;
+ssize_t dp_lb_ctl_service_put(
+	struct dp *dp, const struct ctlmsg_service_put *req, void *out, char *err, size_t errlen);
+ssize_t dp_lb_ctl_service_del(
+	struct dp *dp, const struct ctlmsg_service_del *req, void *out, char *err, size_t errlen);
+
 /* A service's counters summed over the workers, and its servers at a glance. */
 struct dp_lb_svc_view {
 	struct dp_lb_svc_ctr c;

@@ -110,6 +110,32 @@ check_fields(uint16_t type, const void *buf)
 			return -EINVAL;
 		return 0;
 	}
+	case CTLMSG_SERVICE_PUT: {
+		const struct ctlmsg_service_put *r = buf;
+		uint32_t len, flags;
+
+		memcpy(&len, &r->len, sizeof(len));
+		memcpy(&flags, &r->flags, sizeof(flags));
+		/* The text is NUL-free and padded with zeros to the end. */
+		size_t i;
+
+		if (flags != 0 || len == 0 || len >= CTLMSG_SERVICE_TEXT_MAX ||
+			memchr(r->text, '\0', len) != NULL)
+			return -EINVAL;
+		/* One text, one encoding: nothing hides after it. */
+		for (i = len; i < CTLMSG_SERVICE_TEXT_MAX; i++)
+			if (r->text[i] != '\0')
+				return -EINVAL;
+		return 0;
+	}
+	case CTLMSG_SERVICE_DEL: {
+		struct ctlmsg_service_del r;
+
+		memcpy(&r, buf, sizeof(r));
+		if (!str_ok(r.service, sizeof(r.service)) || r.service[0] == '\0')
+			return -EINVAL;
+		return 0;
+	}
 	default:
 		return 0;
 	}
@@ -302,6 +328,10 @@ _Static_assert(sizeof(struct ctlmsg_server_set_reply) == 160, "wire size");
 _Static_assert(sizeof(struct ctlmsg_services_reply) == 32, "wire size");
 _Static_assert(sizeof(struct ctlmsg_servers_reply) == 32, "wire size");
 _Static_assert(sizeof(struct ctlmsg_flows_reply) == 32, "wire size");
+_Static_assert(sizeof(struct ctlmsg_service_put) == 24 + CTLMSG_SERVICE_TEXT_MAX, "wire size");
+_Static_assert(sizeof(struct ctlmsg_service_del) == 48, "wire size");
+_Static_assert(sizeof(struct ctlmsg_service_put_reply) == 32, "wire size");
+_Static_assert(CTLMSG_SERVICE_PUT == 10 && CTLMSG_SERVICE_DEL == 11, "type numbers");
 /* Type numbers are wire values: appended, never renumbered. */
 _Static_assert(CTLMSG_HELLO == 1 && CTLMSG_WORKERS == 5, "type numbers");
 _Static_assert(
@@ -333,3 +363,28 @@ _Static_assert(
 _Static_assert(sizeof(struct ctlmsg_flows_reply) + CTLMSG_FLOWS_MAX * sizeof(struct ctlmsg_flow) <=
 		CTLMSG_MAX,
 	"flows reply fits a datagram");
+
+int
+ctlmsg_service_put_init(struct ctlmsg_service_put *r, const char *text, size_t len)
+{
+	memset(r, 0, sizeof(*r));
+	ctlmsg_hdr_init(&r->hdr, CTLMSG_SERVICE_PUT, 0, 0);
+	if (len == 0 || len >= CTLMSG_SERVICE_TEXT_MAX)
+		return -EMSGSIZE;
+	if (memchr(text, '\0', len) != NULL)
+		return -EINVAL;
+	memcpy(r->text, text, len);
+	r->len = (uint32_t)len;
+	return 0;
+}
+
+int
+ctlmsg_service_del_init(struct ctlmsg_service_del *r, const char *service)
+{
+	memset(r, 0, sizeof(*r));
+	ctlmsg_hdr_init(&r->hdr, CTLMSG_SERVICE_DEL, 0, 0);
+	if (service[0] == '\0' || strlen(service) >= sizeof(r->service))
+		return -ENAMETOOLONG;
+	memcpy(r->service, service, strlen(service));
+	return 0;
+}

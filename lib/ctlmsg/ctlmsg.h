@@ -285,6 +285,41 @@ struct ctlmsg_server_set_reply {
 };
 
 /*
+ * SERVICE_PUT: add a virtual service, or update the one of that name, from
+ * the text of one `[virtual_service NAME]` profile section (the profile's
+ * own syntax and checks; errors name the line of the text).  An update
+ * may change everything but listen, forwarding and snat_pool; real
+ * servers are matched by address and port, so established connections
+ * of servers that stay are untouched.
+ */
+#define CTLMSG_SERVICE_TEXT_MAX 32768
+struct ctlmsg_service_put {
+	struct ctlmsg_hdr hdr;
+	uint32_t len;	/* bytes of text used; text[len..] is zero */
+	uint32_t flags; /* 0 */
+	char text[CTLMSG_SERVICE_TEXT_MAX];
+};
+
+/* SERVICE_DEL: remove a service; its connections stop being forwarded. */
+struct ctlmsg_service_del {
+	struct ctlmsg_hdr hdr;
+	char service[CTLMSG_NAME_MAX];
+};
+
+/*
+ * Reply to SERVICE_PUT and SERVICE_DEL.  The epoch grows with every change
+ * of the dataplane's configuration: a controller that saw epoch E and
+ * finds another one knows someone else changed it (full re-sync).
+ */
+struct ctlmsg_service_put_reply {
+	struct ctlmsg_hdr hdr;
+	uint64_t epoch;
+	uint16_t id;	  /* the service's id */
+	uint16_t created; /* 1: added, 0: updated (PUT); 0 (DEL) */
+	uint32_t pad;
+};
+
+/*
  * X(name, request struct, reply struct, reply item struct or void,
  *   reply item max, controller only)
  */
@@ -298,7 +333,9 @@ struct ctlmsg_server_set_reply {
 		0)                                                                               \
 	X(SERVERS, ctlmsg_list_req, ctlmsg_servers_reply, ctlmsg_server, CTLMSG_SERVERS_MAX, 0)  \
 	X(FLOWS, ctlmsg_list_req, ctlmsg_flows_reply, ctlmsg_flow, CTLMSG_FLOWS_MAX, 0)          \
-	X(SERVER_SET, ctlmsg_server_set, ctlmsg_server_set_reply, void, 0, 1)
+	X(SERVER_SET, ctlmsg_server_set, ctlmsg_server_set_reply, void, 0, 1)                    \
+	X(SERVICE_PUT, ctlmsg_service_put, ctlmsg_service_put_reply, void, 0, 1)                 \
+	X(SERVICE_DEL, ctlmsg_service_del, ctlmsg_service_put_reply, void, 0, 1)
 
 /* clang-format off */
 enum ctlmsg_type {
@@ -347,6 +384,10 @@ void ctlmsg_list_req_init(struct ctlmsg_list_req *r, enum ctlmsg_type type, cons
 int ctlmsg_server_set_init(struct ctlmsg_server_set *r, const char *service,
 	const struct ctlmsg_addr *addr, uint16_t port, enum ctlmsg_server_action action,
 	uint32_t weight);
+
+/* -EMSGSIZE (text longer than CTLMSG_SERVICE_TEXT_MAX - 1) or -ENAMETOOLONG. */
+int ctlmsg_service_put_init(struct ctlmsg_service_put *r, const char *text, size_t len);
+int ctlmsg_service_del_init(struct ctlmsg_service_del *r, const char *service);
 
 /* A fixed-size wire string of field_len bytes into a C string of dst_len. */
 void ctlmsg_str(char *dst, size_t dst_len, const char *field, size_t field_len);

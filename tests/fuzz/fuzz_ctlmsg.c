@@ -25,6 +25,25 @@ check_fields(uint16_t type, const uint8_t *data, size_t size)
 		memcpy(&r, data, sizeof(r));
 		if (r.flags != 0 || strnlen(r.service, sizeof(r.service)) == sizeof(r.service))
 			abort();
+	} else if (type == CTLMSG_SERVICE_PUT) {
+		const struct ctlmsg_service_put *r = (const void *)data;
+		uint32_t len;
+
+		if (size != sizeof(*r))
+			abort();
+		memcpy(&len, &r->len, sizeof(len));
+		/* The handler parses text[0..len) as a C string. */
+		if (len == 0 || len >= CTLMSG_SERVICE_TEXT_MAX || strlen(r->text) != len)
+			abort();
+	} else if (type == CTLMSG_SERVICE_DEL) {
+		struct ctlmsg_service_del r;
+
+		if (size != sizeof(r))
+			abort();
+		memcpy(&r, data, sizeof(r));
+		if (r.service[0] == '\0' ||
+			strnlen(r.service, sizeof(r.service)) == sizeof(r.service))
+			abort();
 	} else if (type == CTLMSG_SERVER_SET) {
 		struct ctlmsg_server_set r;
 		char a[64];

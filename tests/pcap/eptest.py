@@ -580,3 +580,202 @@ def main(body):
             _cleanup_all()
     print(f"{t.passed} passed, {t.failed} failed", flush=True)
     sys.exit(0 if t.failed == 0 and t.passed > 0 else 1)
+
+
+# ---------------------------------------------------------------- phased input
+
+def dp_burst():
+    """A worker's rx burst (DP_BURST in dataplane/dp.h; 32 if unreadable)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "dataplane",
+                        "dp.h")
+    try:
+        with open(path) as f:
+            for ln in f:
+                parts = ln.split()
+                if len(parts) >= 3 and parts[:2] == ["#define", "DP_BURST"]:
+                    return int(parts[2])
+    except (OSError, ValueError):
+        pass
+    return 32
+
+
+def _pcap_record(frame, i=0):
+    b = bytes(frame)
+    return struct.pack("<IIII", 1700000000, i, len(b), len(b)) + b
+
+
+# A frame for nobody: unicast to another MAC, dropped as l2_not_ours.
+FILLER = bytes(Ether(dst="02:00:00:00:ff:01", src="02:00:00:00:ff:02") /
+               IP(src="10.255.0.1", dst="10.255.0.2") / UDP(sport=9, dport=9))
+
+
+class PhasedDataplane(Dataplane):
+    """A Dataplane whose rx queues in `phased` are named pipes the test
+    writes while the dataplane runs, so a test can send in phases and
+    build later frames from what came out (a fullnat source port, say).
+
+    net_pcap reads an rx_pcap file frame by frame inside the worker's rx
+    burst, so the worker polling queue q (worker q) blocks in it until a
+    whole burst (DP_BURST frames) is there or the pipe is closed.  feed()
+    pads each phase with FILLER frames (dropped as l2_not_ours, counted
+    in rx) to whole bursts: the worker processes the phase, drains the
+    rings other workers hand it packets through (at most a burst per ring
+    and pass), flushes its tx, and blocks again.  While it is blocked,
+    frames handed to it or queued through it by the main lcore wait: wait
+    for outputs, not wait_settled(), until feed(..., last=True) or
+    finish() closes the pipes; stop() and cleanup() close them first."""
+
+    def __init__(self, name, phased=(0,), **kw):
+        super().__init__(name, **kw)
+        self.burst = dp_burst()
+        self.pipes = {}
+        self.fillers = [0] * self.queues
+        for q in phased:
+            path = self.in_pcap(q)
+            os.unlink(path)
+            os.mkfifo(path, 0o600)
+            # O_RDWR: never blocks for a reader, and the pipe stays open
+            # (no early EOF) until we close it.
+            fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
+            self.pipes[q] = fd
+            self._write(q, struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+
+    def _write(self, q, data):
+        fd = self.pipes[q]
+        end = time.monotonic() + 15
+        while data:
+            try:
+                n = os.write(fd, data)
+                data = data[n:]
+            except BlockingIOError:
+                if time.monotonic() >= end or (self.proc is not None and not self.alive()):
+                    raise Failure(f"queue {q}: the dataplane does not read its input")
+                time.sleep(0.001)
+
+    def feed(self, frames, q=0, last=False):
+        """Write frames to phased queue q, padded to whole bursts; last:
+        no padding, and close the pipe (the worker then sees EOF)."""
+        if q not in self.pipes:
+            raise Failure(f"queue {q} is not phased (or already closed)")
+        n = len(frames)
+        pad = 0 if last else (-n) % self.burst
+        if not last and n == 0:
+            pad = self.burst
+        self._write(q, b"".join(_pcap_record(fr, self.fed[q] + i) for i, fr in enumerate(frames))
+                    + _pcap_record(FILLER) * pad)
+        self.fed[q] += n + pad
+        self.fillers[q] += pad
+        if last:
+            self.close_input(q)
+
+    def pump(self, q, pred, what, rounds=64, timeout=15):
+        """Until pred() holds, feed queue q a burst of fillers and let its
+        worker finish a pass (rx of everything fed, its polls counter
+        advanced): each pass drains what other workers handed it."""
+        for _ in range(rounds):
+            if pred():
+                return
+            before = self.per_worker()["polls"][q]
+            self.feed([], q)
+            self.wait_for(lambda: pred() or (
+                self.per_worker()["polls"][q] > before and
+                self.per_worker()["rx"][q] == self.fed[q]),
+                f"worker {q} to pass over a burst of fillers ({what})", timeout=timeout)
+        if not pred():
+            raise Failure(f"{what}: not reached after {rounds} bursts of fillers on queue {q}")
+
+    def close_input(self, q):
+        fd = self.pipes.pop(q, None)
+        if fd is not None:
+            os.close(fd)
+
+    def finish(self):
+        """Close every phased queue (EOF): workers poll normally again."""
+        for q in list(self.pipes):
+            self.close_input(q)
+
+    def stop(self, timeout=20):
+        self.finish()
+        return super().stop(timeout)
+
+    def cleanup(self):
+        self.finish()
+        super().cleanup()
+
+
+# ---------------------------------------------------------------- rewritten frames
+
+def l4_of(pkt):
+    """The TCP or UDP layer of pkt, or None."""
+    return pkt[TCP] if TCP in pkt else pkt[UDP] if UDP in pkt else None
+
+
+def rewritten(frame, dmac, src=None, dst=None, sport=None, dport=None, hops=1,
+              smac=PORT_MAC):
+    """What frame looks like after a forwarding hop that rewrites it: the
+    given addresses, ports and MACs, TTL / hop limit minus hops, IPv4 and
+    TCP/UDP checksums recomputed by scapy (an IPv4 UDP checksum of 0,
+    "none", stays 0)."""
+    p = Ether(bytes(frame))
+    p[Ether].src, p[Ether].dst = smac, dmac
+    ip = p[IP] if IP in p else p[IPv6]
+    if src is not None:
+        ip.src = src
+    if dst is not None:
+        ip.dst = dst
+    if IP in p:
+        ip.ttl -= hops
+        ip.chksum = None
+    else:
+        ip.hlim -= hops
+    l4 = l4_of(p)
+    if l4 is not None:
+        if sport is not None:
+            l4.sport = sport
+        if dport is not None:
+            l4.dport = dport
+        if not (UDP in p and IP in p and l4.chksum == 0):
+            l4.chksum = None
+    return Ether(bytes(p))
+
+
+def frame_diff(seen, expected):
+    """The header fields where two frames differ, as one line ('' if the
+    bytes are equal)."""
+    if bytes(seen) == bytes(expected):
+        return ""
+    out = []
+    for layer, fields in ((Ether, ("src", "dst")),
+                          (IP, ("src", "dst", "ttl", "len", "chksum")),
+                          (IPv6, ("src", "dst", "hlim", "plen")),
+                          (TCP, ("sport", "dport", "seq", "ack", "flags", "chksum")),
+                          (UDP, ("sport", "dport", "len", "chksum"))):
+        a = seen[layer] if layer in seen else None
+        b = expected[layer] if layer in expected else None
+        if (a is None) != (b is None):
+            out.append(f"{layer.__name__}: {'absent' if a is None else 'present'}, "
+                       f"expected {'absent' if b is None else 'present'}")
+            continue
+        if a is None:
+            continue
+        for f in fields:
+            va, vb = a.getfieldval(f), b.getfieldval(f)
+            if va != vb:
+                out.append(f"{layer.__name__}.{f} {va!r} (expected {vb!r})")
+    if not out:
+        out.append(f"payload or length differs ({len(bytes(seen))} bytes, "
+                   f"expected {len(bytes(expected))})")
+    return "; ".join(out)
+
+
+def csums_ok(pkt):
+    """Are pkt's IPv4 header and TCP/UDP checksums valid?  (ok, detail).
+    An IPv4 UDP checksum of 0 means none and is valid."""
+    bad = []
+    if IP in pkt and not ipv4_csum_ok(pkt):
+        bad.append(f"IPv4 0x{pkt[IP].chksum:04x}")
+    l4 = l4_of(pkt)
+    if l4 is not None and not (UDP in pkt and IP in pkt and l4.chksum == 0):
+        if not l4_csum_ok(pkt, type(l4)):
+            bad.append(f"{type(l4).__name__} 0x{l4.chksum:04x}")
+    return not bad, ", ".join(bad)

@@ -183,6 +183,65 @@ test_server_set(void)
 }
 
 static void
+test_service_put(void)
+{
+	static struct ctlmsg_service_put r;
+	static uint8_t big[sizeof(struct ctlmsg_service_put)];
+	struct ctlmsg_service_del d;
+	struct ctlmsg_service_put_reply *rp = (struct ctlmsg_service_put_reply *)buf;
+	const char *text = "[virtual_service web]\nlisten = 192.0.2.100:443/tcp\n";
+
+	check_sizes(CTLMSG_SERVICE_PUT, sizeof(r));
+	check_sizes(CTLMSG_SERVICE_DEL, sizeof(d));
+	UT_CHECK(ctlmsg_controller_only(CTLMSG_SERVICE_PUT) == 1);
+	UT_CHECK(ctlmsg_controller_only(CTLMSG_SERVICE_DEL) == 1);
+
+	UT_CHECK(ctlmsg_service_put_init(&r, text, strlen(text)) == 0);
+	memcpy(big, &r, sizeof(r));
+	UT_CHECK(ctlmsg_check_request(big, sizeof(r)) == 0);
+	UT_CHECK(r.len == strlen(text) && memcmp(r.text, text, r.len) == 0);
+	UT_CHECK(ctlmsg_check_request(big, sizeof(r) - 1) == -EMSGSIZE);
+	/* Encoder limits. */
+	UT_CHECK(ctlmsg_service_put_init(&r, text, 0) == -EMSGSIZE);
+	UT_CHECK(ctlmsg_service_put_init(&r, text, CTLMSG_SERVICE_TEXT_MAX) == -EMSGSIZE);
+	UT_CHECK(ctlmsg_service_put_init(&r, "a\0b", 3) == -EINVAL);
+	/* Checker: a lying length, a NUL inside, bytes after the text, flags. */
+#define BAD_PUT(what, mutate)                                                        \
+	do {                                                                         \
+		UT_CHECK(ctlmsg_service_put_init(&r, text, strlen(text)) == 0);      \
+		mutate;                                                              \
+		memcpy(big, &r, sizeof(r));                                          \
+		UT_CHECK_MSG(ctlmsg_check_request(big, sizeof(r)) == -EINVAL, what); \
+	} while (0)
+	BAD_PUT("len 0", r.len = 0);
+	BAD_PUT("len past the field", r.len = CTLMSG_SERVICE_TEXT_MAX);
+	BAD_PUT("len too long for the text", r.len = (uint32_t)strlen(text) + 1);
+	BAD_PUT("a NUL inside", r.text[3] = '\0');
+	BAD_PUT("bytes after the text", r.text[r.len + 1] = 'x');
+	BAD_PUT("text filling the field", memset(r.text, 'x', sizeof(r.text)));
+	BAD_PUT("flags", r.flags = 1);
+#undef BAD_PUT
+
+	UT_CHECK(ctlmsg_service_del_init(&d, "web") == 0);
+	memcpy(buf, &d, sizeof(d));
+	UT_CHECK(ctlmsg_check_request(buf, sizeof(d)) == 0);
+	UT_CHECK(ctlmsg_service_del_init(&d, "") == -ENAMETOOLONG);
+	UT_CHECK(
+		ctlmsg_service_del_init(&d, "0123456789012345678901234567890123") == -ENAMETOOLONG);
+	UT_CHECK(ctlmsg_service_del_init(&d, "web") == 0);
+	memset(d.service, 'w', sizeof(d.service));
+	memcpy(buf, &d, sizeof(d));
+	UT_CHECK(ctlmsg_check_request(buf, sizeof(d)) == -EINVAL);
+
+	request(CTLMSG_SERVICE_PUT, 0);
+	rp->epoch = 7;
+	UT_CHECK(ctlmsg_check_reply(buf, sizeof(*rp), CTLMSG_SERVICE_PUT, 42) == 0);
+	UT_CHECK(ctlmsg_check_reply(buf, sizeof(*rp) - 1, CTLMSG_SERVICE_PUT, 42) == -EMSGSIZE);
+	request(CTLMSG_SERVICE_DEL, 0);
+	UT_CHECK(ctlmsg_check_reply(buf, sizeof(*rp), CTLMSG_SERVICE_DEL, 42) == 0);
+}
+
+static void
 test_error_replies(void)
 {
 	struct ctlmsg_error_reply *e = (struct ctlmsg_error_reply *)buf;
@@ -315,6 +374,7 @@ main(void)
 
 	test_list_requests();
 	test_server_set();
+	test_service_put();
 	test_error_replies();
 	test_helpers();
 	return ut_summary("ctlmsg");
