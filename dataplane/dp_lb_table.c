@@ -320,6 +320,7 @@ dp_lb_publish(struct dp *dp)
 	}
 	vip_index(t);
 	old = __atomic_exchange_n(&lb->table, t, __ATOMIC_RELEASE);
+	lb->epoch++;
 	if (old != NULL) {
 		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
 		table_free(old);
@@ -747,7 +748,6 @@ dp_lb_service_add(struct dp *dp, const struct prof_service *ps, char *err, size_
 		snprintf(err, errlen, "service %s: %s", ps->name, strerror(-ret));
 		return ret;
 	}
-	lb->epoch++;
 	return (int)id;
 }
 
@@ -776,7 +776,6 @@ dp_lb_service_remove(struct dp *dp, unsigned int id)
 	for (k = 0; k < c->n_servers; k++)
 		lb->slot_used[c->srv[k].slot] = 0;
 	dp_local_build(dp);
-	lb->epoch++;
 	return 0;
 }
 
@@ -845,7 +844,6 @@ dp_lb_service_update(
 		snprintf(err, errlen, "service %s: %s", ps->name, strerror(-ret));
 		return ret;
 	}
-	lb->epoch++;
 	return 0;
 }
 
