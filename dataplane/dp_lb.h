@@ -220,6 +220,7 @@ struct dp_lb {
 	uint64_t ms_mult; /* 2^64 / tsc_per_ms: now = tsc * ms_mult >> 64 */
 	uint32_t persist_cursor;
 	uint64_t persist_events, persist_lost;
+	uint64_t persist_live;	/* bindings in the table */
 	uint32_t *conns_others; /* scratch for least_conn snapshots */
 	uint32_t snat_slice;	/* fullnat source ports per worker */
 	uint32_t per_worker;	/* connections per worker table */
@@ -259,6 +260,12 @@ int dp_lb_set_admin(struct dp *dp, unsigned int svc, unsigned int b, uint8_t adm
 int dp_lb_set_health(struct dp *dp, unsigned int svc, unsigned int b, bool up);
 int dp_lb_set_weight(struct dp *dp, unsigned int svc, unsigned int b, uint32_t weight);
 /* The VIPs and SNAT addresses ports[pidx] owns (kind: DP_ADDR_VIP/_SNAT). */
+/*
+ * Put the VIPs, SNAT addresses and nat real servers in the XDP maps of
+ * the xdp ports.  dp_lb_create runs before the ports start, when their
+ * maps cannot be found yet: dp_main calls this once they have.
+ */
+int dp_lb_xdp_publish(struct dp *dp);
 int dp_lb_local_addrs(const struct dp *dp, unsigned int pidx, struct pkt_addr *out, uint8_t *kind,
 	unsigned int max);
 /* Hand worker wid its snapshot of the other workers' counts for service svc. */

@@ -118,10 +118,12 @@ dp_lb_persist_free(struct dp *dp)
 	dp->lb->persist = NULL;
 }
 
+/* Live bindings (rte_hash_count also counts deleted keys whose slots
+ * wait for the RCU grace period). */
 uint64_t
 dp_lb_persist_count(const struct dp *dp)
 {
-	return dp->lb->persist == NULL ? 0 : (uint64_t)rte_hash_count(dp->lb->persist);
+	return dp->lb->persist_live;
 }
 
 /*
@@ -215,6 +217,7 @@ dp_lb_persist_event(struct dp *dp, const void *evp)
 	const struct dp_event *ev = evp;
 	struct dp_lb *lb = dp->lb;
 	struct persist_key k;
+	bool new;
 
 	if (lb->persist == NULL)
 		return;
@@ -224,8 +227,11 @@ dp_lb_persist_event(struct dp *dp, const void *evp)
 	k.family = ev->family;
 	memcpy(k.addr, ev->addr, 16);
 	lb->persist_events++;
+	new = rte_hash_lookup(lb->persist, &k) < 0;
 	if (rte_hash_add_key_data(lb->persist, &k, (void *)pack(ev->backend, ev->expire)) < 0)
 		lb->persist_lost++;
+	else if (new)
+		lb->persist_live++;
 }
 
 /* Main lcore: remove up to `budget` visited entries' worth of expired bindings. */
@@ -250,7 +256,8 @@ dp_lb_persist_expire(struct dp *dp, uint32_t budget)
 			struct persist_key k;
 
 			memcpy(&k, key, sizeof(k));
-			rte_hash_del_key(lb->persist, &k);
+			if (rte_hash_del_key(lb->persist, &k) >= 0)
+				lb->persist_live--;
 		}
 	}
 }

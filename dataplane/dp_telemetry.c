@@ -425,6 +425,37 @@ DP_TEL_WRAP(tel_neigh)
 DP_TEL_WRAP(tel_neigh_table)
 DP_TEL_WRAP(tel_services)
 
+/* The load balancer as a whole: live connections and table room, the
+ * persistence table, the configuration epoch. */
+static int
+tel_lb_locked(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	const struct dp *dp = tel_dp;
+	const struct dp_lb *lb = dp->lb;
+	uint64_t conns = 0, cap = 0;
+	unsigned int i;
+
+	rte_tel_data_start_dict(d);
+	if (lb == NULL)
+		return 0;
+	for (i = 0; i < dp->n_workers; i++) {
+		const struct lb_conn_table *ct = __atomic_load_n(&lb->w[i]->ct, __ATOMIC_ACQUIRE);
+
+		if (ct != NULL) {
+			conns += lb_conn_count(ct);
+			cap += lb_conn_capacity(ct);
+		}
+	}
+	rte_tel_data_add_dict_u64(d, "connections", conns);
+	rte_tel_data_add_dict_u64(d, "capacity", cap);
+	rte_tel_data_add_dict_u64(d, "persistence_entries", dp_lb_persist_count(dp));
+	rte_tel_data_add_dict_u64(d, "persistence_updates", lb->persist_events);
+	rte_tel_data_add_dict_u64(d, "persistence_lost", lb->persist_lost);
+	rte_tel_data_add_dict_u64(d, "epoch", lb->epoch);
+	return 0;
+}
+DP_TEL_WRAP(tel_lb)
+
 void
 dp_telemetry_unregister(void)
 {
@@ -455,6 +486,8 @@ dp_telemetry_register(struct dp *dp)
 		"/edgeplane/neigh", tel_neigh, "Next-hop table counters. Takes no parameters");
 	ret |= rte_telemetry_register_cmd("/edgeplane/neigh_table", tel_neigh_table,
 		"Next-hop table entries. Takes no parameters");
+	ret |= rte_telemetry_register_cmd("/edgeplane/lb", tel_lb,
+		"Load balancer: live connections, capacity, persistence entries, epoch");
 	ret |= rte_telemetry_register_cmd("/edgeplane/services", tel_services,
 		"Virtual services and their counters, one array per field. Takes no parameters");
 	return ret == 0 ? 0 : -EINVAL;

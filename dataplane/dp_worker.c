@@ -338,6 +338,8 @@ process_burst(
 	unsigned int n_lb = 0;
 	uint16_t i;
 
+	/* The connection clock as of this burst (rx may have waited). */
+	dp->lb->w[w->id]->now = dp_lb_clock(dp->lb, rte_rdtsc());
 	for (i = 0; i < n && i < 4; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (i = 0; i < n; i++) {
