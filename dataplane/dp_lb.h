@@ -309,16 +309,6 @@ void dp_lb_conn_release(void *arg, struct lb_conn *c);
 unsigned int dp_lb_snat_owner(const struct dp *dp, uint16_t dport_be);
 
 /* ICMP errors about tracked connections (dp_lb_icmp.c). */
-struct dp_lb_inner {
-	uint8_t family, proto;
-	uint16_t sport, dport; /* network order */
-	uint16_t l3_off, l4_off, quoted_end;
-	struct pkt_addr src, dst;
-};
-/* Is it an ICMP/ICMPv6 error (unreachable, too big, time exceeded, parameter problem)? */
-bool dp_lb_icmp_is_error(const struct pkt_info *pi);
-/* The quoted packet of an ICMP error (TCP/UDP with its ports): 0, or -EINVAL. */
-int dp_lb_icmp_inner(const uint8_t *frame, const struct pkt_info *pi, struct dp_lb_inner *in);
 uint32_t dp_lb_icmp_input(
 	struct dp *dp, struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *pi);
 

@@ -34,90 +34,22 @@
 #include "pkt.h"
 #include "pkt_csum.h"
 
-#define ICMP_UNREACH 3
-#define ICMP_TIME_EXCEEDED 11
-#define ICMP_PARAM_PROBLEM 12
-#define ICMP6_UNREACH 1
-#define ICMP6_TOO_BIG 2
-#define ICMP6_TIME_EXCEEDED 3
-#define ICMP6_PARAM_PROBLEM 4
-#define ICMP_ERR_HLEN 8 /* type, code, checksum, 4 bytes (unused, MTU, pointer) */
-
-bool
-dp_lb_icmp_is_error(const struct pkt_info *pi)
-{
-	if (pi->l4_proto == IPPROTO_ICMP)
-		return pi->icmp_type == ICMP_UNREACH || pi->icmp_type == ICMP_TIME_EXCEEDED ||
-			pi->icmp_type == ICMP_PARAM_PROBLEM;
-	if (pi->l4_proto == IPPROTO_ICMPV6)
-		return pi->icmp_type >= ICMP6_UNREACH && pi->icmp_type <= ICMP6_PARAM_PROBLEM;
-	return false;
-}
-
-int
-dp_lb_icmp_inner(const uint8_t *frame, const struct pkt_info *pi, struct dp_lb_inner *in)
-{
-	uint32_t off = (uint32_t)pi->l4_off + ICMP_ERR_HLEN, end = pi->l3_end;
-	const uint8_t *p = frame + off;
-	uint32_t l3len;
-
-	if ((pi->flags & PKT_F_FRAG) || off > end)
-		return -EINVAL;
-	if (pi->l3 == PKT_L3_IPV4) {
-		uint32_t ihl;
-
-		if (end - off < 20 || (p[0] >> 4) != 4)
-			return -EINVAL;
-		ihl = (uint32_t)(p[0] & 0xf) * 4;
-		/* A fragment other than the first has no ports to match. */
-		if (ihl < 20 || (rte_be_to_cpu_16(*(const uint16_t *)(p + 6)) & 0x1fff) != 0)
-			return -EINVAL;
-		in->proto = p[9];
-		in->family = AF_INET;
-		memcpy(&in->src.v4, p + 12, 4);
-		memcpy(&in->dst.v4, p + 16, 4);
-		l3len = ihl;
-	} else {
-		if (end - off < 40 || (p[0] >> 4) != 6)
-			return -EINVAL;
-		/* Quoted extension headers are not walked: the connections
-		 * we track carry none. */
-		in->proto = p[6];
-		in->family = AF_INET6;
-		memcpy(in->src.v6, p + 8, 16);
-		memcpy(in->dst.v6, p + 24, 16);
-		l3len = 40;
-	}
-	if (in->proto != IPPROTO_TCP && in->proto != IPPROTO_UDP)
-		return -EINVAL;
-	/* RFC 792 quotes at least 8 bytes of the datagram: the ports. */
-	if (end - off < l3len + 8)
-		return -EINVAL;
-	in->src.family = in->dst.family = in->family;
-	in->l3_off = (uint16_t)off;
-	in->l4_off = (uint16_t)(off + l3len);
-	in->quoted_end = (uint16_t)end;
-	memcpy(&in->sport, p + l3len, 2);
-	memcpy(&in->dport, p + l3len + 2, 2);
-	return 0;
-}
-
 /* Rewrite the quoted packet's addresses and ports to those of `to` (as is, not swapped). */
 static void
-rewrite_inner(struct rte_mbuf *m, const struct dp_lb_inner *in, const struct lb_conn_tuple *to)
+rewrite_inner(struct rte_mbuf *m, const struct pkt_quoted *in, const struct lb_conn_tuple *to)
 {
 	uint8_t *ip = rte_pktmbuf_mtod_offset(m, uint8_t *, in->l3_off);
 	uint8_t *l4 = rte_pktmbuf_mtod_offset(m, uint8_t *, in->l4_off);
 	uint32_t csum_off = in->proto == IPPROTO_TCP ? 16 : 6;
-	bool has_csum = in->l4_off + csum_off + 2 <= in->quoted_end;
+	bool has_csum = in->l4_off + csum_off + 2 <= in->end;
 	uint16_t ck = 0;
 
 	if (has_csum)
 		memcpy(&ck, l4 + csum_off, 2);
 	/* A quoted IPv4 UDP datagram without a checksum keeps none. */
-	if (in->proto == IPPROTO_UDP && in->family == AF_INET && ck == 0)
+	if (in->proto == IPPROTO_UDP && in->src.family == AF_INET && ck == 0)
 		has_csum = false;
-	if (in->family == AF_INET) {
+	if (in->src.family == AF_INET) {
 		uint32_t os, od, ns, nd;
 		uint32_t ihl = (uint32_t)(in->l4_off - in->l3_off);
 
@@ -132,7 +64,7 @@ rewrite_inner(struct rte_mbuf *m, const struct dp_lb_inner *in, const struct lb_
 		memcpy(ip + 12, &ns, 4);
 		memcpy(ip + 16, &nd, 4);
 		/* The quoted header is whole (checked): recompute its sum. */
-		if (in->quoted_end >= in->l3_off + ihl) {
+		if (in->end >= in->l3_off + ihl) {
 			uint16_t z = 0;
 
 			memcpy(ip + 10, &z, 2);
@@ -209,7 +141,7 @@ dp_lb_icmp_input(struct dp *dp, struct dp_worker *w, struct rte_mbuf *m, const s
 	struct dp_lb_worker *wl = dp->lb->w[w->id];
 	const struct dp_lb_table *t = __atomic_load_n(&dp->lb->table, __ATOMIC_ACQUIRE);
 	const struct dp_lb_service *s;
-	struct dp_lb_inner in;
+	struct pkt_quoted in;
 	struct lb_conn_key k;
 	struct lb_conn *c;
 	struct pkt_addr nh;
@@ -217,12 +149,12 @@ dp_lb_icmp_input(struct dp *dp, struct dp_worker *w, struct rte_mbuf *m, const s
 
 	if (!rte_pktmbuf_is_contiguous(m))
 		return DP_DROP_V(DP_DROP_MULTISEG);
-	if (dp_lb_icmp_inner(rte_pktmbuf_mtod(m, const uint8_t *), pi, &in) != 0)
+	if (pkt_icmp_quoted(rte_pktmbuf_mtod(m, const uint8_t *), pi, &in) != 0)
 		return DP_DROP_V(DP_DROP_LB_ICMP_UNMATCHED);
 	if (pi->ttl <= 1)
 		return DP_DROP_V(DP_DROP_TTL_EXCEEDED);
 	/* The quoted packet went the other way: swap its ends. */
-	if (in.family == AF_INET)
+	if (in.src.family == AF_INET)
 		lb_conn_key_v4(&k, in.proto, in.dst.v4, in.src.v4, in.dport, in.sport);
 	else
 		lb_conn_key_v6(&k, in.proto, in.dst.v6, in.src.v6, in.dport, in.sport);

@@ -75,16 +75,16 @@ static uint32_t
 classify_lb_icmp(const struct dp *dp, unsigned int wid, unsigned int pidx, const struct rte_mbuf *m,
 	const struct pkt_info *pi, bool handed)
 {
-	struct dp_lb_inner in;
+	struct pkt_quoted in;
 	unsigned int owner;
 	uint8_t kind;
 
-	if (!dp_lb_icmp_is_error(pi))
+	if (!pkt_icmp_is_error(pi))
 		return DP_VERDICT(DP_V_LOCAL, 0);
 	kind = dp_local_kind(dp, pidx, &pi->dst);
 	if (kind == DP_ADDR_PORT)
 		return DP_VERDICT(DP_V_LOCAL, 0);
-	if (dp_lb_icmp_inner(rte_pktmbuf_mtod(m, const uint8_t *), pi, &in) != 0)
+	if (pkt_icmp_quoted(rte_pktmbuf_mtod(m, const uint8_t *), pi, &in) != 0)
 		return kind == DP_ADDR_NONE ? DP_DROP_V(DP_DROP_NOT_LOCAL)
 					    : DP_DROP_V(DP_DROP_LB_ICMP_UNMATCHED);
 	if (kind == DP_ADDR_VIP)

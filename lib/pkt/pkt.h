@@ -16,6 +16,7 @@
 #ifndef EP_PKT_H
 #define EP_PKT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "pkt_addr.h"
@@ -113,5 +114,24 @@ struct pkt_info {
  * 65535 bytes are looked at (offsets are 16-bit).
  */
 int pkt_parse(const uint8_t *frame, uint32_t len, struct pkt_info *pi);
+
+/* The TCP/UDP packet an ICMP/ICMPv6 error quotes (pkt_icmp.c). */
+struct pkt_quoted {
+	struct pkt_addr src, dst;
+	uint16_t sport, dport; /* network order */
+	uint16_t l3_off;       /* the quoted IP header, in the frame */
+	uint16_t l4_off;       /* its TCP/UDP header */
+	uint16_t end;	       /* end of the quote (the outer l3_end) */
+	uint8_t proto;	       /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+/* Is pi an ICMP error (unreachable, too big, time exceeded, parameter problem)? */
+bool pkt_icmp_is_error(const struct pkt_info *pi);
+/*
+ * The quoted packet of a parsed ICMP error in frame: 0, or -1 when it is
+ * not an error or does not quote a whole IP header and 8 bytes of TCP or
+ * UDP (a later fragment, an extension header, a truncated quote).
+ */
+int pkt_icmp_quoted(const uint8_t *frame, const struct pkt_info *pi, struct pkt_quoted *q);
 
 #endif /* EP_PKT_H */

@@ -130,6 +130,26 @@ checksum_spans(const uint8_t *data, const struct pkt_info *pi)
 	}
 }
 
+/* An ICMP error's quoted packet: inside the outer datagram, ports included,
+ * and the dataplane's rewrite spans (the quoted IP header and the L4
+ * checksum when quoted) readable. */
+static void
+check_quoted(const uint8_t *data, const struct pkt_info *pi, uint32_t len)
+{
+	struct pkt_quoted q;
+
+	if (pkt_icmp_quoted(data, pi, &q) != 0) {
+		REQUIRE(!pkt_icmp_is_error(pi) || pi->l3_end >= pi->l4_off);
+		return;
+	}
+	REQUIRE(pkt_icmp_is_error(pi));
+	REQUIRE(q.l3_off == pi->l4_off + 8 && q.l3_off + 20 <= q.l4_off);
+	REQUIRE(q.l4_off + 8u <= q.end && q.end == pi->l3_end && q.end <= len);
+	REQUIRE(q.proto == IPPROTO_TCP || q.proto == IPPROTO_UDP);
+	REQUIRE(q.src.family == (pi->l3 == PKT_L3_IPV4 ? AF_INET : AF_INET6));
+	check_sum(data + q.l3_off, (size_t)(q.end - q.l3_off));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -139,8 +159,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc = pkt_parse(data, len, &pi);
 	check_info(rc, &pi, len);
-	if (rc == PKT_OK)
+	if (rc == PKT_OK) {
 		checksum_spans(data, &pi);
+		check_quoted(data, &pi, len);
+	}
 	sink += (uint32_t)rc + pi.sport + pi.dport;
 	return 0;
 }

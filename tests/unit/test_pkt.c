@@ -1308,6 +1308,86 @@ test_addr(void)
 	UT_CHECK(!pkt_addr_in_prefix(&a, &p, 33));
 }
 
+/* The packet an ICMP error quotes: found, and refused when it cannot be used. */
+static void
+test_icmp_quoted(void)
+{
+	struct frame f;
+	struct pkt_info pi;
+	struct pkt_quoted q;
+	uint32_t l3, in3;
+
+	/* Fragmentation needed quoting an IPv4 TCP header's first 8 bytes. */
+	eth(&f, ETH_IPV4);
+	l3 = ipv4(&f, IPPROTO_ICMP, 0, NULL, 0);
+	icmp(&f, 3, 4, 1400, 0);
+	in3 = ipv4(&f, IPPROTO_TCP, 0, NULL, 0);
+	put16(&f, 40000);
+	put16(&f, 4443);
+	put32(&f, 1);
+	set16(&f, in3 + 2, 40); /* the quoted datagram was longer than its quote */
+	ipv4_end(&f, l3);
+	UT_CHECK(pkt_parse(f.b, f.len, &pi) == PKT_OK && pkt_icmp_is_error(&pi));
+	UT_CHECK(pkt_icmp_quoted(f.b, &pi, &q) == 0);
+	UT_CHECK(q.proto == IPPROTO_TCP && q.src.family == AF_INET && q.src.v4 == htonl(SRC4) &&
+		q.dst.v4 == htonl(DST4) && q.sport == htons(40000) && q.dport == htons(4443));
+	UT_CHECK(q.l3_off == in3 && q.l4_off == in3 + 20 && q.end == pi.l3_end);
+
+	/* One byte of ports short: refused, at every shorter length. */
+	f.len -= 1;
+	set16(&f, l3 + 2, (uint16_t)(f.len - l3));
+	UT_CHECK(pkt_parse(f.b, f.len, &pi) == PKT_OK && pkt_icmp_quoted(f.b, &pi, &q) == -1);
+	while (f.len > in3) {
+		f.len--;
+		set16(&f, l3 + 2, (uint16_t)(f.len - l3));
+		if (pkt_parse(f.b, f.len, &pi) == PKT_OK)
+			UT_CHECK_MSG(pkt_icmp_quoted(f.b, &pi, &q) == -1, "quote of %u bytes",
+				f.len - in3);
+	}
+
+	/* A quoted later fragment has no ports; a quoted ICMP is no connection's. */
+	eth(&f, ETH_IPV4);
+	l3 = ipv4(&f, IPPROTO_ICMP, 0, NULL, 0);
+	icmp(&f, 11, 0, 0, 0);
+	in3 = ipv4(&f, IPPROTO_UDP, 0x0010, NULL, 0);
+	put32(&f, 0x12345678);
+	put32(&f, 0);
+	ipv4_end(&f, l3);
+	UT_CHECK(pkt_parse(f.b, f.len, &pi) == PKT_OK && pkt_icmp_quoted(f.b, &pi, &q) == -1);
+	set16(&f, in3 + 6, 0); /* offset 0: the first fragment quotes its ports */
+	UT_CHECK(pkt_parse(f.b, f.len, &pi) == PKT_OK && pkt_icmp_quoted(f.b, &pi, &q) == 0 &&
+		q.proto == IPPROTO_UDP && q.sport == htons(0x1234));
+	f.b[in3 + 9] = IPPROTO_ICMP;
+	UT_CHECK(pkt_parse(f.b, f.len, &pi) == PKT_OK && pkt_icmp_quoted(f.b, &pi, &q) == -1);
+
+	/* Not errors: echo; an IPv6 header behind an IPv4 error. */
+	eth(&f, ETH_IPV4);
+	l3 = ipv4(&f, IPPROTO_ICMP, 0, NULL, 0);
+	icmp(&f, 8, 0, 1, 40);
+	ipv4_end(&f, l3);
+	UT_CHECK(pkt_parse(f.b, f.len, &pi) == PKT_OK && !pkt_icmp_is_error(&pi) &&
+		pkt_icmp_quoted(f.b, &pi, &q) == -1);
+
+	/* ICMPv6 packet too big quoting IPv6 TCP. */
+	eth(&f, ETH_IPV6);
+	l3 = ipv6(&f, IPPROTO_ICMPV6);
+	put8(&f, 2);
+	put8(&f, 0);
+	put16(&f, 0);
+	put32(&f, 1280);
+	in3 = ipv6(&f, IPPROTO_TCP);
+	put16(&f, 40000);
+	put16(&f, 4443);
+	put32(&f, 1);
+	ipv6_end(&f, l3);
+	UT_CHECK(pkt_parse(f.b, f.len, &pi) == PKT_OK && pkt_icmp_is_error(&pi));
+	UT_CHECK(pkt_icmp_quoted(f.b, &pi, &q) == 0 && q.src.family == AF_INET6 &&
+		memcmp(q.src.v6, src6, 16) == 0 && memcmp(q.dst.v6, dst6, 16) == 0 &&
+		q.dport == htons(4443) && q.l4_off == in3 + 40);
+	f.b[in3] = 0x45; /* not version 6 */
+	UT_CHECK(pkt_parse(f.b, f.len, &pi) == PKT_OK && pkt_icmp_quoted(f.b, &pi, &q) == -1);
+}
+
 int
 main(void)
 {
@@ -1328,5 +1408,6 @@ main(void)
 	test_huge_frame();
 	test_err_names();
 	test_addr();
+	test_icmp_quoted();
 	return ut_summary("test_pkt");
 }
