@@ -118,7 +118,9 @@ conn_end(struct dp_lb_worker *wl, const struct dp_lb_service *s, const struct lb
 	if (s == NULL || c->backend >= s->n_servers)
 		return;
 	wl->ctr[s->servers[c->backend].slot].closed++;
-	if (wl->conns[s->id] != NULL)
+	/* Only what was counted is uncounted: the service may have turned
+	 * least_conn since this connection was made. */
+	if ((c->flags & DP_LB_F_COUNTED) && wl->conns[s->id] != NULL)
 		lb_conns_close(wl->conns[s->id], c->backend);
 }
 
@@ -416,8 +418,10 @@ new_conn(struct dp *dp, struct dp_worker *w, struct dp_lb_worker *wl, const stru
 	c->state = fk->proto == IPPROTO_TCP ? DP_LB_SYN_SENT : DP_LB_UDP;
 	wl->ctr[sv->slot].conns++;
 	wl->svc[s->id].conns++;
-	if (wl->conns[s->id] != NULL)
+	if (wl->conns[s->id] != NULL) {
 		lb_conns_open(wl->conns[s->id], (uint32_t)b);
+		c->flags |= DP_LB_F_COUNTED;
+	}
 	if (s->persist == PROF_PERSIST_SOURCE_IP)
 		dp_lb_persist_put(dp, w, s, &pi->src, (uint16_t)b, reused);
 	return forward(dp, wl, s, c, LB_CONN_DIR_FWD, m, pi);

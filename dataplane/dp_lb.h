@@ -66,6 +66,7 @@ enum dp_lb_tcp_state {
 /* struct lb_conn.flags */
 #define DP_LB_F_FIN_FWD 0x01 /* the client sent FIN */
 #define DP_LB_F_FIN_REV 0x02 /* the server sent FIN */
+#define DP_LB_F_COUNTED 0x04 /* counted in the worker's least-connection counts */
 
 /* A real server as the fast path needs it (immutable once published). */
 struct dp_lb_server {

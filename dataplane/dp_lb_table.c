@@ -509,6 +509,8 @@ xdp_publish_owned(struct dp *dp)
 		const struct prof_service *ps = &cs->ps;
 		int p = port_for_owned(dp, &ps->listen.addr);
 
+		if (!cs->used)
+			continue;
 		if (dp->ports[p].xdp != NULL) {
 			ret = dp_xdp_addr_set(
 				dp->ports[p].xdp, &ps->listen.addr, EDGE_XDP_ADDR_VIP);
@@ -543,6 +545,106 @@ xdp_publish_owned(struct dp *dp)
 		}
 	}
 	return 0;
+}
+
+/* Does a used service other than `skip` own address a (as VIP or SNAT) / send to real server a (nat)? */
+static bool
+addr_still_owned(const struct dp_lb *lb, unsigned int skip, const struct pkt_addr *a)
+{
+	unsigned int i;
+	uint32_t k;
+
+	for (i = 0; i < lb->n_services; i++) {
+		const struct prof_service *ps = &lb->cfg[i].ps;
+
+		if (i == skip || !lb->cfg[i].used)
+			continue;
+		if (pkt_addr_eq(&ps->listen.addr, a))
+			return true;
+		for (k = 0; ps->forwarding == PROF_FWD_FULLNAT &&
+			k < snat_count(&ps->snat_lo, &ps->snat_hi);
+			k++) {
+			struct dp_lb_service tmp = {.snat_lo = ps->snat_lo};
+			struct pkt_addr n;
+
+			snat_nth(&tmp, k, &n);
+			if (pkt_addr_eq(&n, a))
+				return true;
+		}
+	}
+	return false;
+}
+
+static bool
+rs_still_used(
+	const struct dp_lb *lb, unsigned int skip, unsigned int skip_b, const struct pkt_addr *a)
+{
+	unsigned int i, b;
+
+	for (i = 0; i < lb->n_services; i++) {
+		const struct dp_lb_cfg_service *cs = &lb->cfg[i];
+
+		if (!cs->used || cs->ps.forwarding != PROF_FWD_NAT)
+			continue;
+		for (b = 0; b < cs->n_servers; b++)
+			if (!(i == skip && (skip_b == UINT32_MAX || b == skip_b)) &&
+				!cs->srv[b].removed && pkt_addr_eq(&cs->srv[b].rs.addr, a))
+				return true;
+	}
+	return false;
+}
+
+/*
+ * Give the kernel back, on xdp ports, what only service id (or only its
+ * server b; UINT32_MAX: all of it) had the dataplane take: its VIP, its
+ * SNAT addresses, its real servers' replies.  Best effort: a map entry
+ * left behind steers traffic the dataplane then drops.
+ */
+static void
+xdp_unpublish(struct dp *dp, unsigned int id, unsigned int b_only)
+{
+	const struct dp_lb *lb = dp->lb;
+	const struct dp_lb_cfg_service *cs = &lb->cfg[id];
+	const struct prof_service *ps = &cs->ps;
+	unsigned int b;
+	uint32_t k;
+	int p;
+
+	for (b = 0; ps->forwarding == PROF_FWD_NAT && b < cs->n_servers; b++) {
+		struct pkt_addr nh;
+		uint8_t out;
+
+		if ((b_only != UINT32_MAX && b != b_only) ||
+			route_server(dp, &cs->srv[b].rs.addr, &out, &nh) != 0 ||
+			dp->ports[out].xdp == NULL ||
+			rs_still_used(lb, id, b_only, &cs->srv[b].rs.addr))
+			continue;
+		dp_xdp_rs_del(dp->ports[out].xdp, &cs->srv[b].rs.addr);
+	}
+	if (b_only != UINT32_MAX)
+		return;
+	p = port_for_owned(dp, &ps->listen.addr);
+	if (p >= 0 && dp->ports[p].xdp != NULL && !addr_still_owned(lb, id, &ps->listen.addr))
+		dp_xdp_addr_clear(dp->ports[p].xdp, &ps->listen.addr, EDGE_XDP_ADDR_VIP);
+	if (ps->forwarding != PROF_FWD_FULLNAT)
+		return;
+	p = port_for_owned(dp, &ps->snat_lo);
+	for (k = 0;
+		p >= 0 && dp->ports[p].xdp != NULL && k < snat_count(&ps->snat_lo, &ps->snat_hi);
+		k++) {
+		struct dp_lb_service tmp = {.snat_lo = ps->snat_lo};
+		struct pkt_addr a;
+
+		snat_nth(&tmp, k, &a);
+		if (!addr_still_owned(lb, id, &a))
+			dp_xdp_addr_clear(dp->ports[p].xdp, &a, EDGE_XDP_ADDR_VIP);
+	}
+}
+
+int
+dp_lb_xdp_publish(struct dp *dp)
+{
+	return dp->lb == NULL ? 0 : xdp_publish_owned(dp);
 }
 
 int
@@ -626,12 +728,13 @@ cfg_install(struct dp *dp, unsigned int id, const struct prof_service *ps, char 
 }
 
 /*
- * Per-worker state of service id, made before it is published: the
+ * Per-worker state of service id (fresh: not yet published; else live and
+ * being updated), made before it is published: the
  * connection tables (first service only), least-connection counts, pick
  * positions, and the persistence table (first persistent service).
  */
 static int
-workers_prepare(struct dp *dp, unsigned int id)
+workers_prepare(struct dp *dp, unsigned int id, bool fresh)
 {
 	struct dp_lb *lb = dp->lb;
 	const struct prof_service *ps = &lb->cfg[id].ps;
@@ -656,14 +759,25 @@ workers_prepare(struct dp *dp, unsigned int id)
 			__atomic_store_n(&wl->ct, ct, __ATOMIC_RELEASE);
 		}
 		if (lc && wl->conns[id] == NULL) {
-			wl->conns[id] = lb_conns_create(DP_LB_MAX_SERVERS, i);
-			wl->snap[id] = rte_zmalloc(
-				"ep_lb_snap", sizeof(*wl->snap[id]), RTE_CACHE_LINE_SIZE);
-			if (wl->conns[id] == NULL || wl->snap[id] == NULL)
+			struct lb_conns *conns = lb_conns_create(DP_LB_MAX_SERVERS, i);
+			struct dp_lb_snap *snap =
+				rte_zmalloc("ep_lb_snap", sizeof(*snap), RTE_CACHE_LINE_SIZE);
+
+			if (conns == NULL || snap == NULL) {
+				lb_conns_free(conns);
+				rte_free(snap);
 				return -ENOMEM;
-			wl->snap_seen[id] = 0;
+			}
+			/* A service being updated is live: the worker may be
+			 * picking with ctx right now, so only pointers change,
+			 * each in one store. */
+			__atomic_store_n(&wl->snap[id], snap, __ATOMIC_RELEASE);
+			__atomic_store_n(&wl->conns[id], conns, __ATOMIC_RELEASE);
+			if (!fresh)
+				__atomic_store_n(&wl->ctx[id].conns, conns, __ATOMIC_RELEASE);
 		}
-		lb_pick_ctx_init(&wl->ctx[id], i, wl->conns[id]);
+		if (fresh)
+			lb_pick_ctx_init(&wl->ctx[id], i, wl->conns[id]);
 	}
 	if (ps->persistence == PROF_PERSIST_SOURCE_IP && lb->persist == NULL)
 		return dp_lb_persist_create(dp);
@@ -737,7 +851,7 @@ dp_lb_service_add(struct dp *dp, const struct prof_service *ps, char *err, size_
 		ret = cfg_install(dp, id, ps, err, errlen);
 	if (ret < 0)
 		return strip_line0(ret, err);
-	ret = workers_prepare(dp, id);
+	ret = workers_prepare(dp, id, true);
 	if (ret == 0)
 		ret = xdp_publish_owned(dp);
 	if (ret == 0)
@@ -775,6 +889,7 @@ dp_lb_service_remove(struct dp *dp, unsigned int id)
 	workers_release(dp, id);
 	for (k = 0; k < c->n_servers; k++)
 		lb->slot_used[c->srv[k].slot] = 0;
+	xdp_unpublish(dp, id, UINT32_MAX);
 	dp_local_build(dp);
 	return 0;
 }
@@ -834,7 +949,7 @@ dp_lb_service_update(
 		c->srv[b].rs = *rs;
 		c->srv[b].removed = false;
 	}
-	ret = workers_prepare(dp, id);
+	ret = workers_prepare(dp, id, false);
 	if (ret == 0)
 		ret = xdp_publish_owned(dp);
 	if (ret == 0)
@@ -844,6 +959,9 @@ dp_lb_service_update(
 		snprintf(err, errlen, "service %s: %s", ps->name, strerror(-ret));
 		return ret;
 	}
+	for (b = 0; b < old.n_servers; b++)
+		if (!old.srv[b].removed && c->srv[b].removed)
+			xdp_unpublish(dp, id, b);
 	return 0;
 }
 
@@ -891,7 +1009,7 @@ dp_lb_create(struct dp *dp)
 		}
 	}
 	for (i = 0; i < p->n_services; i++) {
-		ret = workers_prepare(dp, i);
+		ret = workers_prepare(dp, i, true);
 		if (ret < 0) {
 			DP_LOG(ERR, "%s:%u: virtual_service %s: %s", p->file, p->services[i].line,
 				p->services[i].name, strerror(-ret));

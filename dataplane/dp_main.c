@@ -333,6 +333,12 @@ setup(struct dp *dp)
 	ret = dp_ports_start(dp);
 	if (ret < 0)
 		return ret;
+	ret = dp_lb_xdp_publish(dp);
+	if (ret < 0) {
+		DP_LOG(ERR, "cannot steer load-balancer traffic to the dataplane (XDP maps): %s",
+			strerror(-ret));
+		return ret;
+	}
 	ret = load_static_neighbors(dp);
 	if (ret < 0)
 		return ret;
