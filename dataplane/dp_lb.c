@@ -190,6 +190,54 @@ tcp_track(struct lb_conn *c, uint8_t dir, uint8_t flags)
  * L4 checksums incrementally.  Fields that do not change cost nothing
  * but the arithmetic.
  */
+/* RFC 1624 terms of one replaced 16- or 32-bit field: ~m + m'. */
+static inline uint64_t
+d16(uint16_t o, uint16_t n)
+{
+	return (uint16_t)~o + (uint64_t)n;
+}
+
+static inline uint64_t
+d32(uint32_t o, uint32_t n)
+{
+	o = ~o;
+	return (uint64_t)(o & 0xffff) + (o >> 16) + (n & 0xffff) + (n >> 16);
+}
+
+static inline uint64_t
+d128(const uint8_t *o, const uint8_t *n)
+{
+	uint64_t s = 0;
+	uint32_t a, b;
+	unsigned int i;
+
+	for (i = 0; i < 16; i += 4) {
+		memcpy(&a, o + i, 4);
+		memcpy(&b, n + i, 4);
+		s += d32(a, b);
+	}
+	return s;
+}
+
+/* HC' = ~(~HC + sum of the terms), folded once. */
+static inline uint16_t
+csum_adjust(uint16_t ck, uint64_t delta)
+{
+	uint64_t s = (uint16_t)~ck + delta;
+
+	s = (s & 0xffffffff) + (s >> 32);
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t) ~(uint16_t)((s & 0xffff) + (s >> 16));
+}
+
+/*
+ * Give the packet the addresses and ports of `to` reversed (its dst as
+ * source, its src as destination), decrement the TTL, and fix the IP and
+ * L4 checksums incrementally (RFC 1624): the terms of every replaced
+ * field go into one accumulator, folded once per checksum, and the
+ * address terms are shared by the IPv4 header and the pseudo-header.
+ */
 static inline void
 rewrite(struct rte_mbuf *m, const struct pkt_info *pi, const struct lb_conn_tuple *to)
 {
@@ -198,26 +246,21 @@ rewrite(struct rte_mbuf *m, const struct pkt_info *pi, const struct lb_conn_tupl
 	uint16_t *ports = (uint16_t *)l4;
 	uint16_t ck = *l4csum;
 	bool skip = pi->l4_proto == IPPROTO_UDP && ck == 0 && pi->src.family == AF_INET;
+	uint64_t addr;
 
 	if (pi->src.family == AF_INET) {
 		struct rte_ipv4_hdr *ip =
 			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, pi->l3_off);
 		uint32_t ns, nd;
-		uint16_t ihc = ip->hdr_checksum, old_tp, new_tp;
+		uint16_t old_tp, new_tp;
 
 		memcpy(&ns, to->dst, 4);
 		memcpy(&nd, to->src, 4);
+		addr = d32(ip->src_addr, ns) + d32(ip->dst_addr, nd);
 		memcpy(&old_tp, &ip->time_to_live, 2);
 		ip->time_to_live--;
 		memcpy(&new_tp, &ip->time_to_live, 2);
-		ihc = pkt_csum_update16(ihc, old_tp, new_tp);
-		ihc = pkt_csum_update32(ihc, ip->src_addr, ns);
-		ihc = pkt_csum_update32(ihc, ip->dst_addr, nd);
-		ip->hdr_checksum = ihc;
-		if (!skip) {
-			ck = pkt_csum_update32(ck, ip->src_addr, ns);
-			ck = pkt_csum_update32(ck, ip->dst_addr, nd);
-		}
+		ip->hdr_checksum = csum_adjust(ip->hdr_checksum, addr + d16(old_tp, new_tp));
 		ip->src_addr = ns;
 		ip->dst_addr = nd;
 	} else {
@@ -225,14 +268,12 @@ rewrite(struct rte_mbuf *m, const struct pkt_info *pi, const struct lb_conn_tupl
 			rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, pi->l3_off);
 
 		ip6->hop_limits--;
-		ck = pkt_csum_update128(ck, ip6->src_addr, to->dst);
-		ck = pkt_csum_update128(ck, ip6->dst_addr, to->src);
+		addr = d128(ip6->src_addr, to->dst) + d128(ip6->dst_addr, to->src);
 		memcpy(ip6->src_addr, to->dst, 16);
 		memcpy(ip6->dst_addr, to->src, 16);
 	}
 	if (!skip) {
-		ck = pkt_csum_update16(ck, ports[0], to->dport);
-		ck = pkt_csum_update16(ck, ports[1], to->sport);
+		ck = csum_adjust(ck, addr + d16(ports[0], to->dport) + d16(ports[1], to->sport));
 		/* UDP: 0 means "no checksum"; a computed 0 is sent as all ones. */
 		if (pi->l4_proto == IPPROTO_UDP && ck == 0)
 			ck = 0xffff;
@@ -493,6 +534,32 @@ dp_lb_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mb
 	return dp_lb_input_keyed(dp, w, m, pi, svc, &k, h);
 }
 
+/*
+ * The expiry sweep, paced by time rather than by passes: the whole table
+ * once a second (DP_LB_SWEEP_MS), so a busy worker does not pay for it on
+ * every burst and an idle one still reclaims.  Lookups reclaim what they
+ * meet in between.
+ */
+static inline void
+sweep(struct dp_lb_worker *wl, struct lb_conn_table *ct)
+{
+	uint32_t elapsed = wl->now - wl->sweep_last;
+	uint64_t buckets;
+
+	if (elapsed == 0)
+		return;
+	wl->sweep_last = wl->now;
+	if (elapsed > DP_LB_SWEEP_MS)
+		elapsed = DP_LB_SWEEP_MS;
+	/* Buckets per connection: LB_CONN_BUCKETS_PER_32 / 32. */
+	buckets =
+		(uint64_t)lb_conn_capacity(ct) * LB_CONN_BUCKETS_PER_32 * elapsed + wl->sweep_carry;
+	wl->sweep_carry = (uint32_t)(buckets % (32ull * DP_LB_SWEEP_MS));
+	buckets /= 32ull * DP_LB_SWEEP_MS;
+	if (buckets != 0)
+		lb_conn_sweep(ct, wl->now, (uint32_t)buckets);
+}
+
 /* Once per poll pass: the clock, a slice of the expiry sweep, and now and
  * then the least-connection snapshot. */
 void
@@ -508,7 +575,7 @@ dp_lb_worker_tick(struct dp *dp, struct dp_worker *w)
 	ct = __atomic_load_n(&wl->ct, __ATOMIC_ACQUIRE);
 	if (ct == NULL)
 		return;
-	lb_conn_sweep(ct, wl->now, 16);
+	sweep(wl, ct);
 	if ((int32_t)(wl->now - wl->last_tick) < 50)
 		return;
 	wl->last_tick = wl->now;

@@ -50,6 +50,7 @@ struct rte_hash;
 #define DP_LB_PERSIST_CACHE 1024		/* per worker, direct mapped */
 #define DP_LB_SNAT_PORT_LO 1024			/* fullnat source ports: 1024-65535 */
 #define DP_LB_SNAT_TRIES 16
+#define DP_LB_SWEEP_MS 1000  /* the expiry sweep visits the whole table this often */
 #define DP_LB_CLOSE_MS 10000 /* after a RST, at most (so late segments still pass) */
 
 /* TCP states of a tracked connection (struct lb_conn.state). */
@@ -180,7 +181,8 @@ struct dp_lb_worker {
 	struct dp *dp;
 	unsigned int id;
 	uint32_t last_tick;
-	uint32_t now; /* ms, the dataplane clock, read once per pass */
+	uint32_t sweep_last, sweep_carry; /* the expiry sweep's pacing */
+	uint32_t now;			  /* ms, the dataplane clock, read once per pass */
 	struct lb_pick_ctx ctx[DP_LB_MAX_SERVICES];
 	struct lb_conns *conns[DP_LB_MAX_SERVICES];  /* least_conn, wlc */
 	struct dp_lb_snap *snap[DP_LB_MAX_SERVICES]; /* least_conn, wlc */

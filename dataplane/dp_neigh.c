@@ -213,7 +213,8 @@ dp_neigh_lookup_cached(const struct dp_neigh *n, struct dp_neigh_cache *c, unsig
 	}
 	h ^= pidx;
 	e = &c->e[(h >> 24) & (DP_NEIGH_CACHE - 1)];
-	if (e->used && e->pidx == pidx && pkt_addr_eq(&e->addr, a) &&
+	if (e->used && e->pidx == pidx && e->addr.family == a->family &&
+		(a->family == AF_INET ? e->addr.v4 == a->v4 : memcmp(e->addr.v6, a->v6, 16) == 0) &&
 		__atomic_load_n(&n->gen[e->pos], __ATOMIC_ACQUIRE) == e->gen) {
 		v = __atomic_load_n(&n->mac[e->pos], __ATOMIC_ACQUIRE);
 		if (v & MAC_VALID)
