@@ -56,6 +56,7 @@ struct dp_wstats {
 	uint64_t idle_sleeps;	  /* backoff pauses taken while idle */
 	uint64_t learn_lost;	  /* neighbour events lost to a full ring */
 	uint64_t icmp_translated; /* ICMP errors about LB connections passed on */
+	uint64_t lc_snapshots;	  /* other workers' least-connection counts adopted */
 	uint64_t port_rx[DP_MAX_PORTS];
 	uint64_t port_tx[DP_MAX_PORTS];
 	uint64_t drops[DP_DROP_MAX];
@@ -255,7 +256,8 @@ int dp_exception_fds(struct dp *dp, int *fds, unsigned int max);
 	X(busy_polls) \
 	X(idle_sleeps) \
 	X(learn_lost) \
-	X(icmp_translated)
+	X(icmp_translated) \
+	X(lc_snapshots)
 /* clang-format on */
 
 /* Every worker's counters (and the main lcore's drops) summed. */

@@ -595,7 +595,9 @@ dp_lb_worker_tick(struct dp *dp, struct dp_worker *w)
 			continue;
 		wl->snap_seen[i] = seq;
 		lc = __atomic_load_n(&wl->conns[i], __ATOMIC_ACQUIRE);
-		if (lc != NULL)
+		if (lc != NULL) {
 			lb_conns_set_others(lc, others, n);
+			w->st.lc_snapshots++;
+		}
 	}
 }
