@@ -60,6 +60,17 @@ struct dp_neigh {
 	struct dp_neigh_stats st;
 };
 
+/*
+ * Workers' caches of slot pos (dp_neigh_lookup_cached) hold its MAC;
+ * every change of the MAC or its validity, and the key's deletion, moves
+ * the slot's generation on so they refetch.
+ */
+static inline void
+gen_bump(struct dp_neigh *n, int32_t pos)
+{
+	__atomic_store_n(&n->gen[pos], n->gen[pos] + 1, __ATOMIC_RELEASE);
+}
+
 static void
 make_key(struct neigh_key *k, unsigned int pidx, const struct pkt_addr *a)
 {
@@ -203,9 +214,9 @@ dp_neigh_lookup_cached(const struct dp_neigh *n, struct dp_neigh_cache *c, unsig
 	uint64_t v;
 	int pos;
 
-	if (a->family == AF_INET)
+	if (a->family == AF_INET) {
 		h = a->v4 * 0x9e3779b1u;
-	else {
+	} else {
 		uint32_t w[4];
 
 		memcpy(w, a->v6, 16);
@@ -216,27 +227,23 @@ dp_neigh_lookup_cached(const struct dp_neigh *n, struct dp_neigh_cache *c, unsig
 	if (e->used && e->pidx == pidx && e->addr.family == a->family &&
 		(a->family == AF_INET ? e->addr.v4 == a->v4 : memcmp(e->addr.v6, a->v6, 16) == 0) &&
 		__atomic_load_n(&n->gen[e->pos], __ATOMIC_ACQUIRE) == e->gen) {
-		v = __atomic_load_n(&n->mac[e->pos], __ATOMIC_ACQUIRE);
-		if (v & MAC_VALID)
-			goto found;
-		return -ENOENT;
+		v = e->mac;
+	} else {
+		make_key(&k, pidx, a);
+		pos = rte_hash_lookup(n->h, &k);
+		if (pos < 0)
+			return -ENOENT;
+		/* Generation first: a change after this read moves it on, and
+		 * the next lookup refetches. */
+		e->gen = __atomic_load_n(&n->gen[pos], __ATOMIC_ACQUIRE);
+		e->pos = (uint32_t)pos;
+		e->pidx = (uint16_t)pidx;
+		e->addr = *a;
+		e->used = true;
+		v = e->mac = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
 	}
-	make_key(&k, pidx, a);
-	pos = rte_hash_lookup(n->h, &k);
-	if (pos < 0)
-		return -ENOENT;
-	/* Generation first: a deletion after this read is seen by the next
-	 * lookup, and the slot cannot be reused before our next quiescent
-	 * point. */
-	e->gen = __atomic_load_n(&n->gen[pos], __ATOMIC_ACQUIRE);
-	e->pos = (uint32_t)pos;
-	e->pidx = (uint16_t)pidx;
-	e->addr = *a;
-	e->used = true;
-	v = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
 	if (!(v & MAC_VALID))
 		return -ENOENT;
-found:
 	for (i = 0; i < 6; i++)
 		mac->addr_bytes[i] = (uint8_t)(v >> (8 * i));
 	return 0;
@@ -281,7 +288,13 @@ dp_neigh_learn(struct dp *dp, unsigned int pidx, const struct pkt_addr *a, const
 	}
 	n->is_static[pos] = is_static;
 	n->seen_tsc[pos] = rte_get_tsc_cycles();
-	__atomic_store_n(&n->mac[pos], mac_pack(mac), __ATOMIC_RELEASE);
+	if ((__atomic_load_n(&n->mac[pos], __ATOMIC_RELAXED) & ~MAC_PROBING) != mac_pack(mac)) {
+		__atomic_store_n(&n->mac[pos], mac_pack(mac), __ATOMIC_RELEASE);
+		gen_bump(n, pos);
+	} else {
+		/* Confirmed: the same MAC, no longer being probed. */
+		__atomic_store_n(&n->mac[pos], mac_pack(mac), __ATOMIC_RELEASE);
+	}
 	n->st.learned++;
 	release_held(dp, pos, mac);
 	return 0;
@@ -292,9 +305,8 @@ static void
 entry_delete(struct dp_neigh *n, const struct neigh_key *k, int32_t pos)
 {
 	__atomic_store_n(&n->mac[pos], 0, __ATOMIC_RELEASE);
-	/* Workers' caches of this slot (dp_neigh_lookup_cached) die here;
-	 * the slot gets a new key only after an RCU grace period. */
-	__atomic_store_n(&n->gen[pos], n->gen[pos] + 1, __ATOMIC_RELEASE);
+	/* The slot gets a new key only after an RCU grace period. */
+	gen_bump(n, pos);
 	n->is_static[pos] = false;
 	n->hold[pos].n = 0;
 	n->hold[pos].tries = 0;
@@ -326,8 +338,10 @@ dp_neigh_forget(struct dp *dp, unsigned int pidx, const struct pkt_addr *a)
 
 	make_key(&k, pidx, a);
 	pos = rte_hash_lookup(n->h, &k);
-	if (pos >= 0 && !n->is_static[pos])
+	if (pos >= 0 && !n->is_static[pos]) {
 		__atomic_store_n(&n->mac[pos], 0, __ATOMIC_RELEASE);
+		gen_bump(n, pos);
+	}
 }
 
 /* A source address of ours on the port, preferably in nh's subnet. */

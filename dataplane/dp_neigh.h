@@ -41,12 +41,14 @@ int dp_neigh_lookup(const struct dp_neigh *n, unsigned int pidx, const struct pk
 /*
  * A worker's small cache of where its next hops live in the table, so
  * the per-packet lookup is a compare and one atomic load instead of a
- * hash lookup.  Entries are validated by a per-slot generation that the
- * main lcore bumps when it deletes the slot's key.
+ * hash lookup.  An entry keeps the slot's MAC and is valid while the
+ * slot's generation is unchanged: the main lcore moves it on whenever the
+ * MAC, its validity or the key changes.
  */
 #define DP_NEIGH_CACHE 256 /* power of two */
 struct dp_neigh_cached {
 	struct pkt_addr addr;
+	uint64_t mac; /* the slot's MAC word as of gen */
 	uint32_t pos, gen;
 	uint16_t pidx;
 	bool used;
