@@ -82,15 +82,6 @@ dp_lb_snat_owner(const struct dp *dp, uint16_t dport_be)
 	return o < dp->n_workers ? o : dp->n_workers - 1;
 }
 
-static inline void
-key_from_packet(struct lb_conn_key *k, const struct pkt_info *pi)
-{
-	if (pi->src.family == AF_INET)
-		lb_conn_key_v4(k, pi->l4_proto, pi->src.v4, pi->dst.v4, pi->sport, pi->dport);
-	else
-		lb_conn_key_v6(k, pi->l4_proto, pi->src.v6, pi->dst.v6, pi->sport, pi->dport);
-}
-
 static inline const struct dp_lb_table *
 table(const struct dp *dp)
 {
@@ -312,7 +303,7 @@ forward(struct dp *dp, struct dp_lb_worker *wl, const struct dp_lb_service *s, s
 
 	if (c->proto == IPPROTO_TCP)
 		tcp_track(c, dir, pi->tcp_flags);
-	c->expire = wl->now + state_timeout(s, c->state);
+	lb_conn_set_expire(wl->ct, c, wl->now + state_timeout(s, c->state));
 
 	if (s->fwd != PROF_FWD_DSR && unlikely(pi->ttl <= 1))
 		return DP_DROP_V(DP_DROP_TTL_EXCEEDED);
@@ -468,27 +459,6 @@ new_conn(struct dp *dp, struct dp_worker *w, struct dp_lb_worker *wl, const stru
 	return forward(dp, wl, s, c, LB_CONN_DIR_FWD, m, pi);
 }
 
-void
-dp_lb_key(struct dp *dp, struct dp_worker *w, const struct pkt_info *pi, struct lb_conn_key *k,
-	uint32_t *hash)
-{
-	struct dp_lb_worker *wl = dp->lb->w[w->id];
-
-	key_from_packet(k, pi);
-	*hash = lb_conn_hash(k, lb_conn_seed(wl->ct));
-}
-
-void
-dp_lb_prefetch(struct dp *dp, struct dp_worker *w, uint32_t hash, bool entry)
-{
-	const struct lb_conn_table *ct = dp->lb->w[w->id]->ct;
-
-	if (entry)
-		lb_conn_prefetch_entry(ct, hash);
-	else
-		lb_conn_prefetch(ct, hash);
-}
-
 uint32_t
 dp_lb_input_keyed(struct dp *dp, struct dp_worker *w, struct rte_mbuf *m, const struct pkt_info *pi,
 	struct dp_lb_service *svc, const struct lb_conn_key *k, uint32_t h)
@@ -544,20 +514,19 @@ static inline void
 sweep(struct dp_lb_worker *wl, struct lb_conn_table *ct)
 {
 	uint32_t elapsed = wl->now - wl->sweep_last;
-	uint64_t buckets;
+	uint64_t n;
 
 	if (elapsed == 0)
 		return;
 	wl->sweep_last = wl->now;
 	if (elapsed > DP_LB_SWEEP_MS)
 		elapsed = DP_LB_SWEEP_MS;
-	/* Buckets per connection: LB_CONN_BUCKETS_PER_32 / 32. */
-	buckets =
-		(uint64_t)lb_conn_capacity(ct) * LB_CONN_BUCKETS_PER_32 * elapsed + wl->sweep_carry;
-	wl->sweep_carry = (uint32_t)(buckets % (32ull * DP_LB_SWEEP_MS));
-	buckets /= 32ull * DP_LB_SWEEP_MS;
-	if (buckets != 0)
-		lb_conn_sweep(ct, wl->now, (uint32_t)buckets);
+	/* Entries: the whole capacity per DP_LB_SWEEP_MS. */
+	n = (uint64_t)lb_conn_capacity(ct) * elapsed + wl->sweep_carry;
+	wl->sweep_carry = (uint32_t)(n % DP_LB_SWEEP_MS);
+	n /= DP_LB_SWEEP_MS;
+	if (n != 0)
+		lb_conn_sweep(ct, wl->now, (uint32_t)n);
 }
 
 /* Once per poll pass: the clock, a slice of the expiry sweep, and now and

@@ -31,9 +31,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "dp.h"
 #include "dp_neigh.h"
 #include "lb_conn.h"
 #include "lb_sched.h"
+#include "pkt.h"
 #include "pkt_addr.h"
 #include "prof.h"
 
@@ -295,10 +297,7 @@ struct dp_lb_service *dp_lb_lookup_vip(const struct dp_lb_table *t, uint8_t fami
 	const struct pkt_addr *dst, uint16_t dport_be);
 uint32_t dp_lb_input(struct dp *dp, struct dp_worker *w, unsigned int pidx, struct rte_mbuf *m,
 	const struct pkt_info *pi, struct dp_lb_service *svc);
-/* The same in steps, for a burst: the key, prefetches, then the input proper. */
-void dp_lb_key(struct dp *dp, struct dp_worker *w, const struct pkt_info *pi, struct lb_conn_key *k,
-	uint32_t *hash);
-void dp_lb_prefetch(struct dp *dp, struct dp_worker *w, uint32_t hash, bool entry);
+/* The same in steps, for a burst: the key, prefetches (below), then the input proper. */
 uint32_t dp_lb_input_keyed(struct dp *dp, struct dp_worker *w, struct rte_mbuf *m,
 	const struct pkt_info *pi, struct dp_lb_service *svc, const struct lb_conn_key *k,
 	uint32_t h);
@@ -326,5 +325,36 @@ int dp_lb_persist_get(struct dp *dp, struct dp_worker *w, const struct dp_lb_ser
 void dp_lb_persist_put(struct dp *dp, struct dp_worker *w, const struct dp_lb_service *svc,
 	const struct pkt_addr *client, uint16_t backend, bool refresh_only);
 uint64_t dp_lb_persist_count(const struct dp *dp);
+
+/* The connection key of a parsed TCP/UDP packet, as it travels. */
+static inline void
+dp_lb_key_from_packet(struct lb_conn_key *k, const struct pkt_info *pi)
+{
+	if (pi->src.family == AF_INET)
+		lb_conn_key_v4(k, pi->l4_proto, pi->src.v4, pi->dst.v4, pi->sport, pi->dport);
+	else
+		lb_conn_key_v6(k, pi->l4_proto, pi->src.v6, pi->dst.v6, pi->sport, pi->dport);
+}
+
+/* Worker w's key and hash of a packet (inline: once per packet of a burst). */
+static inline void
+dp_lb_key(const struct dp *dp, const struct dp_worker *w, const struct pkt_info *pi,
+	struct lb_conn_key *k, uint32_t *hash)
+{
+	dp_lb_key_from_packet(k, pi);
+	*hash = lb_conn_hash(k, lb_conn_seed(dp->lb->w[w->id]->ct));
+}
+
+/* Prefetch a key's home bucket, or (entry) its first candidate connection. */
+static inline void
+dp_lb_prefetch(const struct dp *dp, const struct dp_worker *w, uint32_t hash, bool entry)
+{
+	const struct lb_conn_table *ct = dp->lb->w[w->id]->ct;
+
+	if (entry)
+		lb_conn_prefetch_entry(ct, hash);
+	else
+		lb_conn_prefetch(ct, hash);
+}
 
 #endif /* EP_DP_LB_H */

@@ -634,7 +634,7 @@ main(int argc, char **argv)
 	row("new connection, empty table", &new0[0], &new0[1], "<= 1000");
 	if (!quick)
 		row("new connection, 1M flows", &new1[0], &new1[1], "<= 1000");
-	printf("  per poll pass, not counted above: dp_lb_worker_tick (clock, 16-bucket expiry "
+	printf("  per poll pass, not counted above: dp_lb_worker_tick (clock, time-paced expiry "
 	       "sweep) %.0f cycles at 64 flows",
 		few_f[0].tick);
 	if (!quick)

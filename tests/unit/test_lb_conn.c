@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests for lib/lb/lb_conn: insert and lookup from both directions
- * (IPv4 and IPv6), misses, delete, expiry (lookup and sweep), filling to
- * capacity, many keys forced into one bucket (the probe bound), and
- * 200,000 random operations against a reference array indexed by flow id.
+ * Unit tests for lib/lb/lb_conn: the key layout the helpers build, insert
+ * and lookup from both directions (IPv4 and IPv6), misses, delete, expiry
+ * (lookup and sweep, expiry moved later and earlier), filling to capacity,
+ * many keys forced into one bucket (the probe bound), and 200,000 random
+ * operations against a reference array indexed by flow id.
  *
  * Random sequences come from a fixed-seed xorshift, the same on every host.
  */
@@ -68,6 +69,53 @@ find(struct lb_conn_table *t, uint32_t id, int rev, uint32_t now, uint8_t *dir)
 	else
 		fwd_key(&k, id);
 	return lb_conn_lookup(t, &k, lb_conn_hash(&k, lb_conn_seed(t)), now, dir);
+}
+
+/* The helpers write whole words: the bytes must still be the documented layout. */
+static void
+test_key_layout(void)
+{
+	struct lb_conn_key k, ref, sw;
+	uint8_t s6[16], d6[16];
+	uint32_t src = htonl(0x0a000102), dst = htonl(0xc0000201), i;
+
+	memset(&k, 0xa5, sizeof(k));
+	lb_conn_key_v4(&k, IPPROTO_UDP, src, dst, htons(1234), htons(53));
+	memset(&ref, 0, sizeof(ref));
+	memcpy(ref.t.src, &src, 4);
+	memcpy(ref.t.dst, &dst, 4);
+	ref.t.sport = htons(1234);
+	ref.t.dport = htons(53);
+	ref.family = AF_INET;
+	ref.proto = IPPROTO_UDP;
+	UT_CHECK(memcmp(&k, &ref, sizeof(k)) == 0);
+
+	for (i = 0; i < 16; i++) {
+		s6[i] = (uint8_t)(0x20 + i);
+		d6[i] = (uint8_t)(0x80 + i);
+	}
+	memset(&k, 0xa5, sizeof(k));
+	lb_conn_key_v6(&k, IPPROTO_TCP, s6, d6, htons(40000), htons(443));
+	memset(&ref, 0, sizeof(ref));
+	memcpy(ref.t.src, s6, 16);
+	memcpy(ref.t.dst, d6, 16);
+	ref.t.sport = htons(40000);
+	ref.t.dport = htons(443);
+	ref.family = AF_INET6;
+	ref.proto = IPPROTO_TCP;
+	UT_CHECK(memcmp(&k, &ref, sizeof(k)) == 0);
+	lb_conn_key_swap(&sw, &k);
+	UT_CHECK(memcmp(sw.t.src, d6, 16) == 0 && memcmp(sw.t.dst, s6, 16) == 0 &&
+		sw.t.sport == htons(443) && sw.t.dport == htons(40000) && sw.family == AF_INET6 &&
+		sw.proto == IPPROTO_TCP && sw.pad == 0);
+	/* Every byte counts (fixed inputs: each would collide by chance 1 in 2^32). */
+	for (i = 0; i < 38; i++) {
+		struct lb_conn_key x = k;
+
+		((uint8_t *)&x)[i] ^= 0x40;
+		UT_CHECK_MSG(lb_conn_hash(&x, SEED) != lb_conn_hash(&k, SEED), "byte %u", i);
+	}
+	UT_CHECK(lb_conn_hash(&k, SEED) != lb_conn_hash(&k, SEED + 1));
 }
 
 static void
@@ -219,6 +267,55 @@ test_expiry(void)
 	/* Everything expires; one full sweep frees all. */
 	freed = lb_conn_sweep(t, 400, UINT32_MAX);
 	UT_CHECK_MSG(freed == n, "freed %u", freed);
+	UT_CHECK(lb_conn_count(t) == 0);
+	lb_conn_table_free(t);
+}
+
+/*
+ * The sweep's hints: expire pushed later by a plain write (the sweep must
+ * not free early), brought earlier by lb_conn_set_expire() (the sweep must
+ * not free late), and later by it.
+ */
+static void
+test_expire_moves(void)
+{
+	struct lb_conn_table *t;
+	struct lb_conn *c[300];
+	uint32_t i, n = 300, freed;
+
+	/* Not a multiple of the sweep's 64-entry groups. */
+	UT_CHECK(lb_conn_table_create(n, SEED, &t) == 0);
+	for (i = 0; i < n; i++) {
+		c[i] = ins(t, i, 0, 100);
+		UT_CHECK(c[i] != NULL);
+	}
+	/* i % 3 == 0: kept alive by writes; 1: earlier with the setter; 2: later with it. */
+	for (i = 0; i < n; i++) {
+		if (i % 3 == 0)
+			c[i]->expire = 1000;
+		else if (i % 3 == 1)
+			lb_conn_set_expire(t, c[i], 50);
+		else
+			lb_conn_set_expire(t, c[i], 2000);
+		UT_CHECK(c[i]->expire == (i % 3 == 0 ? 1000u : i % 3 == 1 ? 50u : 2000u));
+	}
+	freed = lb_conn_sweep(t, 60, UINT32_MAX);
+	UT_CHECK_MSG(freed == n / 3, "freed %u at 60", freed);
+	for (i = 0; i < n; i++)
+		UT_CHECK((find(t, i, 1, 60, NULL) != NULL) == (i % 3 != 1));
+	/* Past the first deadline, before the others: nothing else goes. */
+	freed = 0;
+	for (i = 0; i < 100; i++)
+		freed += lb_conn_sweep(t, 150, 13);
+	UT_CHECK_MSG(freed == 0, "freed %u at 150", freed);
+	UT_CHECK(lb_conn_count(t) == n - n / 3);
+	/* Brought earlier again, below a hint that was caught up at 150. */
+	for (i = 0; i < n; i += 3)
+		lb_conn_set_expire(t, c[i], 200);
+	freed = lb_conn_sweep(t, 200, UINT32_MAX);
+	UT_CHECK_MSG(freed == n / 3, "freed %u at 200", freed);
+	freed = lb_conn_sweep(t, 2000, UINT32_MAX);
+	UT_CHECK_MSG(freed == n / 3, "freed %u at 2000", freed);
 	UT_CHECK(lb_conn_count(t) == 0);
 	lb_conn_table_free(t);
 }
@@ -406,9 +503,11 @@ test_random(void)
 			lb_conn_sweep(t, now, 16);
 			break;
 		case 4:
-			if (ref[id] != NULL)
-				ref_exp[id] = ref[id]->expire =
-					now + 1 + (uint32_t)(x >> 40) % 20000;
+			/* Later or earlier: through the setter, so the sweep stays exact. */
+			if (ref[id] != NULL) {
+				ref_exp[id] = now + 1 + (uint32_t)(x >> 40) % 20000;
+				lb_conn_set_expire(t, ref[id], ref_exp[id]);
+			}
 			break;
 		default:
 			c = find(t, id, (x >> 3) & 1, now, NULL);
@@ -425,15 +524,22 @@ test_random(void)
 	printf("random: %u ops, %u refused (table full), %u live at the end\n", R_OPS, refused,
 		lb_conn_count(t));
 	UT_CHECK_MSG(bad == 0, "%u mismatches (%u refused)", bad, refused);
+	/* A whole sweep leaves exactly the live ones. */
+	lb_conn_sweep(t, now, UINT32_MAX);
+	for (i = 0, live = 0; i < R_IDS; i++)
+		live += ref[i] != NULL;
+	UT_CHECK_MSG(lb_conn_count(t) == live, "%u left, %u live", lb_conn_count(t), live);
 	lb_conn_table_free(t);
 }
 
 int
 main(void)
 {
+	test_key_layout();
 	test_create();
 	test_basic();
 	test_expiry();
+	test_expire_moves();
 	test_release();
 	test_full();
 	test_collisions();
