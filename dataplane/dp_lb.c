@@ -248,9 +248,16 @@ rewrite(struct rte_mbuf *m, const struct pkt_info *pi, const struct lb_conn_tupl
 		memcpy(&ns, to->dst, 4);
 		memcpy(&nd, to->src, 4);
 		addr = d32(ip->src_addr, ns) + d32(ip->dst_addr, nd);
+		uint8_t tp[2];
+
+		/* The TTL/protocol word before and after, built in registers:
+		 * reading it back after the one-byte TTL store would stall on
+		 * store forwarding. */
 		memcpy(&old_tp, &ip->time_to_live, 2);
-		ip->time_to_live--;
-		memcpy(&new_tp, &ip->time_to_live, 2);
+		memcpy(tp, &old_tp, 2);
+		tp[0]--;
+		memcpy(&new_tp, tp, 2);
+		ip->time_to_live = tp[0];
 		ip->hdr_checksum = csum_adjust(ip->hdr_checksum, addr + d16(old_tp, new_tp));
 		ip->src_addr = ns;
 		ip->dst_addr = nd;

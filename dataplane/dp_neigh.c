@@ -189,7 +189,6 @@ dp_neigh_lookup(const struct dp_neigh *n, unsigned int pidx, const struct pkt_ad
 {
 	struct neigh_key k;
 	uint64_t v;
-	unsigned int i;
 	int pos;
 
 	make_key(&k, pidx, a);
@@ -199,8 +198,13 @@ dp_neigh_lookup(const struct dp_neigh *n, unsigned int pidx, const struct pkt_ad
 	v = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
 	if (!(v & MAC_VALID))
 		return -ENOENT;
-	for (i = 0; i < 6; i++)
-		mac->addr_bytes[i] = (uint8_t)(v >> (8 * i));
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	/* mac_pack() puts byte i at bits 8i: in memory, the MAC itself. */
+	memcpy(mac->addr_bytes, &v, 6);
+#else
+	for (unsigned int b = 0; b < 6; b++)
+		mac->addr_bytes[b] = (uint8_t)(v >> (8 * b));
+#endif
 	return 0;
 }
 
@@ -210,7 +214,7 @@ dp_neigh_lookup_cached(const struct dp_neigh *n, struct dp_neigh_cache *c, unsig
 {
 	struct dp_neigh_cached *e;
 	struct neigh_key k;
-	uint32_t h, i;
+	uint32_t h;
 	uint64_t v;
 	int pos;
 
@@ -244,8 +248,13 @@ dp_neigh_lookup_cached(const struct dp_neigh *n, struct dp_neigh_cache *c, unsig
 	}
 	if (!(v & MAC_VALID))
 		return -ENOENT;
-	for (i = 0; i < 6; i++)
-		mac->addr_bytes[i] = (uint8_t)(v >> (8 * i));
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	/* mac_pack() puts byte i at bits 8i: in memory, the MAC itself. */
+	memcpy(mac->addr_bytes, &v, 6);
+#else
+	for (unsigned int b = 0; b < 6; b++)
+		mac->addr_bytes[b] = (uint8_t)(v >> (8 * b));
+#endif
 	return 0;
 }
 
