@@ -60,6 +60,18 @@ struct dp_neigh {
 	struct dp_neigh_stats st;
 };
 
+/* The MAC of a table word (mac_pack() put byte i at bits 8i). */
+static inline void
+mac_unpack(uint64_t v, struct rte_ether_addr *mac)
+{
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	memcpy(mac->addr_bytes, &v, 6); /* in memory, the MAC itself */
+#else
+	for (unsigned int b = 0; b < 6; b++)
+		mac->addr_bytes[b] = (uint8_t)(v >> (8 * b));
+#endif
+}
+
 /*
  * Workers' caches of slot pos (dp_neigh_lookup_cached) hold its MAC;
  * every change of the MAC or its validity, and the key's deletion, moves
@@ -198,13 +210,7 @@ dp_neigh_lookup(const struct dp_neigh *n, unsigned int pidx, const struct pkt_ad
 	v = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
 	if (!(v & MAC_VALID))
 		return -ENOENT;
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	/* mac_pack() puts byte i at bits 8i: in memory, the MAC itself. */
-	memcpy(mac->addr_bytes, &v, 6);
-#else
-	for (unsigned int b = 0; b < 6; b++)
-		mac->addr_bytes[b] = (uint8_t)(v >> (8 * b));
-#endif
+	mac_unpack(v, mac);
 	return 0;
 }
 
@@ -248,13 +254,7 @@ dp_neigh_lookup_cached(const struct dp_neigh *n, struct dp_neigh_cache *c, unsig
 	}
 	if (!(v & MAC_VALID))
 		return -ENOENT;
-#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
-	/* mac_pack() puts byte i at bits 8i: in memory, the MAC itself. */
-	memcpy(mac->addr_bytes, &v, 6);
-#else
-	for (unsigned int b = 0; b < 6; b++)
-		mac->addr_bytes[b] = (uint8_t)(v >> (8 * b));
-#endif
+	mac_unpack(v, mac);
 	return 0;
 }
 

@@ -471,17 +471,18 @@ fail:
 	return ret;
 }
 
-/* The map and key for a; -EAFNOSUPPORT for an unset family. */
+/* Of a pair of maps by family (fd4, fd6): the one for a, and a's key in
+ * it; -EAFNOSUPPORT for an unset family. */
 static int
-local_key(const struct dp_xdp *x, const struct pkt_addr *a, int *fd, const void **key)
+addr_key(int fd4, int fd6, const struct pkt_addr *a, int *fd, const void **key)
 {
 	switch (a->family) {
 	case AF_INET:
-		*fd = x->fd_local4;
+		*fd = fd4;
 		*key = &a->v4;
 		return 0;
 	case AF_INET6:
-		*fd = x->fd_local6;
+		*fd = fd6;
 		*key = a->v6;
 		return 0;
 	default:
@@ -508,7 +509,7 @@ dp_xdp_addr_set(struct dp_xdp *x, const struct pkt_addr *a, uint32_t flags)
 	uint32_t cur = 0;
 	int fd, ret;
 
-	ret = local_key(x, a, &fd, &key);
+	ret = addr_key(x->fd_local4, x->fd_local6, a, &fd, &key);
 	if (ret < 0)
 		return ret;
 	ret = bpf_map_lookup_elem(fd, key, &cur);
@@ -527,7 +528,7 @@ dp_xdp_addr_clear(struct dp_xdp *x, const struct pkt_addr *a, uint32_t flags)
 	uint32_t cur;
 	int fd, ret;
 
-	ret = local_key(x, a, &fd, &key);
+	ret = addr_key(x->fd_local4, x->fd_local6, a, &fd, &key);
 	if (ret < 0)
 		return ret;
 	ret = bpf_map_lookup_elem(fd, key, &cur);
@@ -541,24 +542,6 @@ dp_xdp_addr_clear(struct dp_xdp *x, const struct pkt_addr *a, uint32_t flags)
 	return bpf_map_update_elem(fd, key, &cur, BPF_EXIST);
 }
 
-/* The real-server map and key for a; -EAFNOSUPPORT for an unset family. */
-static int
-rs_key(const struct dp_xdp *x, const struct pkt_addr *a, int *fd, const void **key)
-{
-	switch (a->family) {
-	case AF_INET:
-		*fd = x->fd_rs4;
-		*key = &a->v4;
-		return 0;
-	case AF_INET6:
-		*fd = x->fd_rs6;
-		*key = a->v6;
-		return 0;
-	default:
-		return -EAFNOSUPPORT;
-	}
-}
-
 int
 dp_xdp_rs_add(struct dp_xdp *x, const struct pkt_addr *a)
 {
@@ -566,7 +549,7 @@ dp_xdp_rs_add(struct dp_xdp *x, const struct pkt_addr *a)
 	const void *key;
 	int fd, ret;
 
-	ret = rs_key(x, a, &fd, &key);
+	ret = addr_key(x->fd_rs4, x->fd_rs6, a, &fd, &key);
 	if (ret < 0)
 		return ret;
 	return bpf_map_update_elem(fd, key, &flags, BPF_ANY);
@@ -578,7 +561,7 @@ dp_xdp_rs_del(struct dp_xdp *x, const struct pkt_addr *a)
 	const void *key;
 	int fd, ret;
 
-	ret = rs_key(x, a, &fd, &key);
+	ret = addr_key(x->fd_rs4, x->fd_rs6, a, &fd, &key);
 	if (ret < 0)
 		return ret;
 	return bpf_map_delete_elem(fd, key);
