@@ -40,6 +40,7 @@
 	X(LB_NO_SERVER, "lb_no_server")	    /* no real server up */                             \
 	X(LB_TABLE_FULL, "lb_table_full")   /* connection table full: new connection refused */ \
 	X(LB_SNAT_EXHAUSTED, "lb_snat_exhausted")                                               \
+	X(LB_TUPLE_IN_USE, "lb_tuple_in_use") /* same client port, same server, other VIP */    \
 	X(TTL_EXCEEDED, "ttl_exceeded")                                                         \
 	X(LB_ICMP_UNMATCHED, "icmp_error_unmatched") /* quotes no tracked connection */
 

@@ -102,6 +102,20 @@ conn_service(const struct dp_lb_table *t, const struct lb_conn *c)
 	return s;
 }
 
+/* May a persistent client still go to backend b? */
+static inline bool
+persist_ok(const struct dp_lb_service *s, int b)
+{
+	const struct dp_lb_server *sv;
+
+	if (b < 0 || b >= s->n_servers)
+		return false;
+	sv = &s->servers[b];
+	/* Draining: no new clients, but its clients keep coming (that is
+	 * what draining a persistent service means). */
+	return !sv->removed && (sv->state == LB_BACKEND_UP || sv->state == LB_BACKEND_DRAINING);
+}
+
 /* A connection ends: close its books (the table frees the entry). */
 static void
 conn_end(struct dp_lb_worker *wl, const struct dp_lb_service *s, const struct lb_conn *c)
@@ -113,6 +127,19 @@ conn_end(struct dp_lb_worker *wl, const struct dp_lb_service *s, const struct lb
 	 * least_conn since this connection was made. */
 	if ((c->flags & DP_LB_F_COUNTED) && wl->conns[s->id] != NULL)
 		lb_conns_close(wl->conns[s->id], c->backend);
+	/* The binding lasts persistence_timeout after the client's last
+	 * connection ends, not after it began: a long connection must not
+	 * outlive its client's binding. */
+	if (s->persist == PROF_PERSIST_SOURCE_IP && persist_ok(s, (int)c->backend)) {
+		struct pkt_addr cl = {.family = c->family};
+
+		if (c->family == AF_INET)
+			memcpy(&cl.v4, c->t[LB_CONN_DIR_FWD].src, 4);
+		else
+			memcpy(cl.v6, c->t[LB_CONN_DIR_FWD].src, 16);
+		dp_lb_persist_put(
+			wl->dp, wl->dp->workers[wl->id], s, &cl, (uint16_t)c->backend, true);
+	}
 }
 
 /* lb_conn's release callback: an expired connection is being reclaimed. */
@@ -148,7 +175,7 @@ state_timeout(const struct dp_lb_service *s, uint8_t state)
  * 30-minute idle timeout), not a full window-checking state machine.
  */
 static inline void
-tcp_track(struct lb_conn *c, uint8_t dir, uint8_t flags)
+tcp_track(struct lb_conn *c, uint8_t dir, uint8_t flags, bool dsr)
 {
 	if (flags & TCP_RST) {
 		c->state = DP_LB_CLOSE;
@@ -156,7 +183,12 @@ tcp_track(struct lb_conn *c, uint8_t dir, uint8_t flags)
 	}
 	switch (c->state) {
 	case DP_LB_SYN_SENT:
-		if (dir == LB_CONN_DIR_REV && (flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+		/* dsr: the server's SYN-ACK never passes here; the client's
+		 * ACK of it is all there is to see. */
+		if (dsr && dir == LB_CONN_DIR_FWD && (flags & (TCP_SYN | TCP_ACK)) == TCP_ACK)
+			c->state = DP_LB_ESTABLISHED;
+		else if (dir == LB_CONN_DIR_REV &&
+			(flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
 			c->state = DP_LB_SYN_RECV;
 		break;
 	case DP_LB_SYN_RECV:
@@ -309,10 +341,11 @@ forward(struct dp *dp, struct dp_lb_worker *wl, const struct dp_lb_service *s, s
 	struct dp_lb_svc_ctr *sc = &wl->svc[s->id];
 
 	if (c->proto == IPPROTO_TCP)
-		tcp_track(c, dir, pi->tcp_flags);
+		tcp_track(c, dir, pi->tcp_flags, s->fwd == PROF_FWD_DSR);
 	lb_conn_set_expire(wl->ct, c, wl->now + state_timeout(s, c->state));
 
-	if (s->fwd != PROF_FWD_DSR && unlikely(pi->ttl <= 1))
+	/* Every rewrite decrements the TTL; dsr's forward direction has none. */
+	if ((s->fwd != PROF_FWD_DSR || dir == LB_CONN_DIR_REV) && unlikely(pi->ttl <= 1))
 		return DP_DROP_V(DP_DROP_TTL_EXCEEDED);
 	if (dir == LB_CONN_DIR_FWD) {
 		ctr->pkts_in++;
@@ -347,20 +380,6 @@ client_hash(const struct pkt_addr *a)
 {
 	return a->family == AF_INET ? rte_hash_crc_4byte(a->v4, 0x1b)
 				    : rte_hash_crc(a->v6, 16, 0x1b);
-}
-
-/* May a persistent client still go to backend b? */
-static inline bool
-persist_ok(const struct dp_lb_service *s, int b)
-{
-	const struct dp_lb_server *sv;
-
-	if (b < 0 || b >= s->n_servers)
-		return false;
-	sv = &s->servers[b];
-	/* Draining: no new clients, but its clients keep coming (that is
-	 * what draining a persistent service means). */
-	return !sv->removed && (sv->state == LB_BACKEND_UP || sv->state == LB_BACKEND_DRAINING);
 }
 
 static inline void
@@ -447,6 +466,11 @@ new_conn(struct dp *dp, struct dp_worker *w, struct dp_lb_worker *wl, const stru
 		memcpy(rk.t.dst, fk->t.src, 16);
 		rk.t.dport = fk->t.sport;
 		rh = lb_conn_hash(&rk, lb_conn_seed(wl->ct));
+		/* The same client port to one server through two VIPs (or
+		 * two ports of a range service): the replies could not tell
+		 * the connections apart.  Refused, not misdelivered. */
+		if (unlikely(lb_conn_lookup(wl->ct, &rk, rh, wl->now, NULL) != NULL))
+			return svc_drop(wl, s, DP_LB_SD_TUPLE_IN_USE, DP_DROP_LB_TUPLE_IN_USE);
 	}
 	c = lb_conn_insert(wl->ct, fk, fh, &rk, rh, wl->now, wl->now + s->t_syn);
 	if (unlikely(c == NULL))

@@ -52,6 +52,7 @@ struct rte_hash;
 #define DP_LB_PERSIST_CACHE 1024		/* per worker, direct mapped */
 #define DP_LB_SNAT_PORT_LO 1024			/* fullnat source ports: 1024-65535 */
 #define DP_LB_SNAT_TRIES 16
+#define DP_LB_SNAT_MAX 16    /* addresses in a snat_pool */
 #define DP_LB_SWEEP_MS 1000  /* the expiry sweep visits the whole table this often */
 #define DP_LB_CLOSE_MS 10000 /* after a RST, at most (so late segments still pass) */
 
@@ -113,7 +114,7 @@ struct dp_lb_service {
 struct dp_lb_vip {
 	struct pkt_addr addr; /* family 0: empty bucket */
 	uint8_t proto;
-	uint8_t n;
+	uint16_t n;
 	uint16_t first; /* listeners[first .. first + n) */
 };
 struct dp_lb_listener {
@@ -146,7 +147,8 @@ struct dp_lb_ctr {
 	X(NOT_SYN, "no_connection") /* TCP without SYN, no connection */ \
 	X(NO_SERVER, "no_server")   /* no real server is up */           \
 	X(TABLE_FULL, "table_full")                                      \
-	X(SNAT_EXHAUSTED, "snat_exhausted")
+	X(SNAT_EXHAUSTED, "snat_exhausted")                              \
+	X(TUPLE_IN_USE, "tuple_in_use") /* the server-side tuple is taken */
 
 enum dp_lb_svc_drop {
 #define DP_LB_X_ENUM(e, s) DP_LB_SD_##e,

@@ -430,8 +430,78 @@ slot_alloc(struct dp *dp)
  * is.  On failure err gets "LINE: problem" when the profile gave a line
  * (the caller prefixes the file), else "problem".
  */
+static bool
+is_port_address(const struct dp *dp, const struct pkt_addr *a)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < dp->n_ports; i++)
+		for (k = 0; k < dp->ports[i].prof->n_addresses; k++)
+			if (pkt_addr_eq(&dp->ports[i].prof->addresses[k].addr, a))
+				return true;
+	return false;
+}
+
+/* Is a the VIP of a used service other than skip? */
+static bool
+vip_of_other(const struct dp *dp, int skip, const struct pkt_addr *a)
+{
+	unsigned int i;
+
+	for (i = 0; dp->lb != NULL && i < dp->lb->n_services; i++) {
+		const struct prof_service *o = &dp->lb->cfg[i].ps;
+
+		if ((int)i != skip && dp->lb->cfg[i].used && pkt_addr_eq(&o->listen.addr, a))
+			return true;
+	}
+	return false;
+}
+
+/* Is a in the SNAT pool of a used service other than skip? */
+static bool
+snat_of_other(const struct dp *dp, int skip, const struct pkt_addr *a)
+{
+	unsigned int i;
+	uint32_t k;
+
+	for (i = 0; dp->lb != NULL && i < dp->lb->n_services; i++) {
+		const struct prof_service *o = &dp->lb->cfg[i].ps;
+		struct dp_lb_service tmp = {.snat_lo = o->snat_lo};
+
+		if ((int)i == skip || !dp->lb->cfg[i].used || o->forwarding != PROF_FWD_FULLNAT)
+			continue;
+		for (k = 0; k < snat_count(&o->snat_lo, &o->snat_hi); k++) {
+			struct pkt_addr sa;
+
+			snat_nth(&tmp, k, &sa);
+			if (pkt_addr_eq(&sa, a))
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Does ps listen where a used service other than skip already does? */
+static bool
+listener_overlap(const struct dp *dp, int skip, const struct prof_service *ps)
+{
+	unsigned int i;
+
+	for (i = 0; dp->lb != NULL && i < dp->lb->n_services; i++) {
+		const struct prof_service *o = &dp->lb->cfg[i].ps;
+
+		if ((int)i == skip || !dp->lb->cfg[i].used || o->listen.proto != ps->listen.proto ||
+			!pkt_addr_eq(&o->listen.addr, &ps->listen.addr))
+			continue;
+		if (ps->listen.port <= o->listen.port_hi && o->listen.port <= ps->listen.port_hi)
+			return true;
+	}
+	return false;
+}
+
 static int
-check_service(const struct dp *dp, const struct prof_service *ps, char *err, size_t errlen)
+check_service(
+	const struct dp *dp, int skip, const struct prof_service *ps, char *err, size_t errlen)
 {
 	char a[PKT_ADDR_STRLEN];
 	unsigned int k;
@@ -446,15 +516,47 @@ check_service(const struct dp *dp, const struct prof_service *ps, char *err, siz
 		return -EINVAL;
 	}
 	if (ps->forwarding == PROF_FWD_FULLNAT) {
-		uint32_t n = snat_count(&ps->snat_lo, &ps->snat_hi);
+		uint32_t n = snat_count(&ps->snat_lo, &ps->snat_hi), i;
+		struct dp_lb_service tmp = {.snat_lo = ps->snat_lo};
 
-		if (n == 0 || n > 65536 || port_for_owned(dp, &ps->snat_lo) < 0) {
+		/* Each SNAT address is an owned host address of its port
+		 * (ARP/ND, the XDP maps): a handful, like the seed's pools. */
+		if (n == 0 || n > DP_LB_SNAT_MAX || port_for_owned(dp, &ps->snat_lo) < 0) {
 			snprintf(err, errlen,
-				"%u: virtual_service %s: snat_pool must be 1-65536 addresses on "
-				"one port's subnet",
-				ps->line, ps->name);
+				"%u: virtual_service %s: snat_pool must be 1-%u addresses on one "
+				"port's subnet",
+				ps->line, ps->name, DP_LB_SNAT_MAX);
 			return -EINVAL;
 		}
+		/* Replies to an SNAT address are told from traffic to a VIP
+		 * or to the box by the address alone. */
+		for (i = 0; i < n; i++) {
+			struct pkt_addr sa;
+
+			snat_nth(&tmp, i, &sa);
+			if (pkt_addr_eq(&sa, &ps->listen.addr) || is_port_address(dp, &sa) ||
+				vip_of_other(dp, skip, &sa)) {
+				snprintf(err, errlen,
+					"%u: virtual_service %s: snat_pool address %s is also a "
+					"VIP "
+					"or a port's address",
+					ps->line, ps->name, pkt_addr_format(&sa, a, sizeof(a)));
+				return -EINVAL;
+			}
+		}
+	}
+	if (snat_of_other(dp, skip, &ps->listen.addr)) {
+		snprintf(err, errlen,
+			"%u: virtual_service %s: VIP %s is another service's SNAT address",
+			ps->line, ps->name, pkt_addr_format(&ps->listen.addr, a, sizeof(a)));
+		return -EINVAL;
+	}
+	if (listener_overlap(dp, skip, ps)) {
+		snprintf(err, errlen,
+			"%u: virtual_service %s: %s port %u-%u overlaps a service that exists",
+			ps->line, ps->name, pkt_addr_format(&ps->listen.addr, a, sizeof(a)),
+			ps->listen.port, ps->listen.port_hi);
+		return -EEXIST;
 	}
 	for (k = 0; k < ps->n_real_servers; k++) {
 		const struct prof_real_server *rs = &ps->real_servers[k];
@@ -837,6 +939,7 @@ int
 dp_lb_service_add(struct dp *dp, const struct prof_service *ps, char *err, size_t errlen)
 {
 	struct dp_lb *lb = dp->lb;
+	bool published = false;
 	unsigned int id;
 	int ret;
 
@@ -846,7 +949,7 @@ dp_lb_service_add(struct dp *dp, const struct prof_service *ps, char *err, size_
 		;
 	if (id == DP_LB_MAX_SERVICES)
 		return svc_err(-ENOSPC, err, errlen, "no room for service %s", ps->name);
-	ret = check_service(dp, ps, err, errlen);
+	ret = check_service(dp, -1, ps, err, errlen);
 	if (ret == 0)
 		ret = cfg_install(dp, id, ps, err, errlen);
 	if (ret < 0)
@@ -854,11 +957,25 @@ dp_lb_service_add(struct dp *dp, const struct prof_service *ps, char *err, size_
 	ret = workers_prepare(dp, id, true);
 	if (ret == 0)
 		ret = xdp_publish_owned(dp);
-	if (ret == 0)
+	if (ret == 0) {
 		ret = dp_lb_publish(dp);
+		published = ret == 0;
+	}
 	if (ret == 0)
 		ret = dp_local_build(dp);
 	if (ret < 0) {
+		/* Leave nothing behind: not half a service that the next
+		 * change would publish, nor its slots or per-worker state. */
+		struct dp_lb_cfg_service *c = &lb->cfg[id];
+		unsigned int k;
+
+		c->used = false;
+		if (published)
+			dp_lb_publish(dp);
+		workers_release(dp, id);
+		for (k = 0; k < c->n_servers; k++)
+			lb->slot_used[c->srv[k].slot] = 0;
+		xdp_unpublish(dp, id, UINT32_MAX);
 		snprintf(err, errlen, "service %s: %s", ps->name, strerror(-ret));
 		return ret;
 	}
@@ -894,6 +1011,17 @@ dp_lb_service_remove(struct dp *dp, unsigned int id)
 	return 0;
 }
 
+/* An update that failed: the servers it appended give their slots back. */
+static void
+update_rollback(struct dp_lb *lb, struct dp_lb_cfg_service *c, const struct dp_lb_cfg_service *old)
+{
+	unsigned int b;
+
+	for (b = old->n_servers; b < c->n_servers; b++)
+		lb->slot_used[c->srv[b].slot] = 0;
+	*c = *old;
+}
+
 int
 dp_lb_service_update(
 	struct dp *dp, unsigned int id, const struct prof_service *ps, char *err, size_t errlen)
@@ -919,7 +1047,7 @@ dp_lb_service_update(
 			"service %s: listen, forwarding and snat_pool cannot change in place "
 			"(remove and add it)",
 			ps->name);
-	ret = check_service(dp, ps, err, errlen);
+	ret = check_service(dp, (int)id, ps, err, errlen);
 	if (ret < 0)
 		return strip_line0(ret, err);
 	old = *c;
@@ -937,7 +1065,7 @@ dp_lb_service_update(
 				break;
 		if (b == c->n_servers) {
 			if (c->n_servers == DP_LB_MAX_SERVERS || (ret = slot_alloc(dp)) < 0) {
-				*c = old;
+				update_rollback(lb, c, &old);
 				return svc_err(-ENOSPC, err, errlen,
 					"service %s: no room for another real server", ps->name);
 			}
@@ -955,7 +1083,7 @@ dp_lb_service_update(
 	if (ret == 0)
 		ret = dp_lb_publish(dp);
 	if (ret < 0) {
-		*c = old;
+		update_rollback(lb, c, &old);
 		snprintf(err, errlen, "service %s: %s", ps->name, strerror(-ret));
 		return ret;
 	}
@@ -1000,7 +1128,7 @@ dp_lb_create(struct dp *dp)
 	for (i = 0; i < p->n_services; i++) {
 		char err[PROF_ERR_MAX];
 
-		ret = check_service(dp, &p->services[i], err, sizeof(err));
+		ret = check_service(dp, (int)i, &p->services[i], err, sizeof(err));
 		if (ret == 0)
 			ret = cfg_install(dp, i, &p->services[i], err, sizeof(err));
 		if (ret < 0) {
@@ -1144,10 +1272,14 @@ dp_lb_tick(struct dp *dp)
 		return;
 	if (dp->n_workers > 1) {
 		for (i = 0; i < lb->n_services; i++) {
-			if (lb->w[0]->conns[i] == NULL)
-				continue;
-			for (k = 0; k < dp->n_workers; k++)
+			bool all = true;
+
+			for (k = 0; k < dp->n_workers; k++) {
 				cs[k] = lb->w[k]->conns[i];
+				all &= cs[k] != NULL;
+			}
+			if (!all)
+				continue;
 			lb_conns_sum(
 				cs, dp->n_workers, lb->cfg[i].n_servers, NULL, lb->conns_others);
 			for (k = 0; k < dp->n_workers; k++)

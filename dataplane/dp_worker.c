@@ -119,7 +119,10 @@ classify_lb(const struct dp *dp, unsigned int wid, unsigned int pidx, const stru
 		return classify_lb_icmp(dp, wid, pidx, m, pi, handed);
 	s = dp_lb_lookup_vip(t, pi->dst.family, pi->l4_proto, &pi->dst, pi->dport);
 	if (s != NULL) {
-		owner = dp->n_workers > 1 ? owner_of(dp, &dp->ports[pidx], m, pi) : wid;
+		/* By the client address in software, never the NIC's hash:
+		 * replies and ICMP errors are owned through owner_by_addr()
+		 * too, and both ends of a connection must meet. */
+		owner = dp->n_workers > 1 ? owner_by_addr(dp, &pi->src) : wid;
 		if (!handed && owner != wid)
 			return DP_VERDICT(DP_V_HANDOFF, owner);
 		return DP_VERDICT(DP_V_LB, s->id);
