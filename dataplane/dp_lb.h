@@ -126,6 +126,7 @@ struct dp_lb_listener {
 struct dp_lb_table {
 	uint16_t n_listeners; /* first: every packet reads it */
 	bool any_fullnat;
+	bool any_nat;	     /* replies to clients (not to an owned address) may come */
 	uint32_t n_services; /* ids < n_services may be used (NULL: none) */
 	struct dp_lb_service *svc[DP_LB_MAX_SERVICES];
 	struct dp_lb_vip vips[DP_LB_VIP_BUCKETS];

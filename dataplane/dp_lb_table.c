@@ -317,6 +317,7 @@ dp_lb_publish(struct dp *dp)
 			return -ENOMEM;
 		}
 		t->any_fullnat |= lb->cfg[i].ps.forwarding == PROF_FWD_FULLNAT;
+		t->any_nat |= lb->cfg[i].ps.forwarding == PROF_FWD_NAT;
 	}
 	vip_index(t);
 	old = __atomic_exchange_n(&lb->table, t, __ATOMIC_RELEASE);

@@ -72,8 +72,8 @@ owner_of(const struct dp *dp, const struct dp_port *p, const struct rte_mbuf *m,
  * connection's.  Errors for the port's own addresses go the local way.
  */
 static uint32_t
-classify_lb_icmp(const struct dp *dp, unsigned int wid, unsigned int pidx, const struct rte_mbuf *m,
-	const struct pkt_info *pi, bool handed)
+classify_lb_icmp(const struct dp *dp, const struct dp_lb_table *t, unsigned int wid,
+	unsigned int pidx, const struct rte_mbuf *m, const struct pkt_info *pi, bool handed)
 {
 	struct pkt_quoted in;
 	unsigned int owner;
@@ -82,7 +82,7 @@ classify_lb_icmp(const struct dp *dp, unsigned int wid, unsigned int pidx, const
 	if (!pkt_icmp_is_error(pi))
 		return DP_VERDICT(DP_V_LOCAL, 0);
 	kind = dp_local_kind(dp, pidx, &pi->dst);
-	if (kind == DP_ADDR_PORT)
+	if (kind == DP_ADDR_PORT || (kind == DP_ADDR_NONE && !t->any_nat))
 		return DP_VERDICT(DP_V_LOCAL, 0);
 	if (pkt_icmp_quoted(rte_pktmbuf_mtod(m, const uint8_t *), pi, &in) != 0)
 		return kind == DP_ADDR_NONE ? DP_DROP_V(DP_DROP_NOT_LOCAL)
@@ -116,7 +116,7 @@ classify_lb(const struct dp *dp, unsigned int wid, unsigned int pidx, const stru
 	if (t->n_listeners == 0 || (pi->flags & (PKT_F_L4 | PKT_F_FRAG)) != PKT_F_L4)
 		return DP_VERDICT(DP_V_LOCAL, 0);
 	if (pi->l4_proto != IPPROTO_TCP && pi->l4_proto != IPPROTO_UDP)
-		return classify_lb_icmp(dp, wid, pidx, m, pi, handed);
+		return classify_lb_icmp(dp, t, wid, pidx, m, pi, handed);
 	s = dp_lb_lookup_vip(t, pi->dst.family, pi->l4_proto, &pi->dst, pi->dport);
 	if (s != NULL) {
 		/* By the client address in software, never the NIC's hash:
@@ -130,10 +130,10 @@ classify_lb(const struct dp *dp, unsigned int wid, unsigned int pidx, const stru
 	kind = dp_local_kind(dp, pidx, &pi->dst);
 	if (kind == DP_ADDR_SNAT)
 		owner = dp_lb_snat_owner(dp, pi->dport);
-	else if (kind == DP_ADDR_NONE)
+	else if (kind == DP_ADDR_NONE && t->any_nat)
 		owner = owner_by_addr(dp, &pi->dst);
 	else
-		return DP_VERDICT(DP_V_LOCAL, 0);
+		return DP_VERDICT(DP_V_LOCAL, 0); /* transit without nat: never handed around */
 	if (!handed && dp->n_workers > 1 && owner != wid)
 		return DP_VERDICT(DP_V_HANDOFF, owner);
 	return DP_VERDICT(DP_V_LB, DP_V_LB_REPLY);
