@@ -363,15 +363,20 @@ forward(struct dp *dp, struct dp_lb_worker *wl, const struct dp_lb_service *s, s
 		sc->pkts_out++;
 		sc->bytes_out += len;
 		rewrite(m, pi, &c->t[LB_CONN_DIR_FWD]);
-		/* The client: the packet's new destination. */
-		nh.family = c->family;
-		if (c->family == AF_INET)
-			memcpy(&nh.v4, c->t[LB_CONN_DIR_FWD].src, 4);
-		else
-			memcpy(nh.v6, c->t[LB_CONN_DIR_FWD].src, 16);
-		if (dp_route_nexthop(dp, s->client_port, &nh, &nh) != 0)
+		/* Towards the client: itself when on-link (decided when the
+		 * connection was made), else the client port's gateway. */
+		if (c->flags & DP_LB_F_CLIENT_ONLINK) {
+			memset(&nh, 0, sizeof(nh));
+			nh.family = c->family;
+			if (c->family == AF_INET)
+				memcpy(&nh.v4, c->t[LB_CONN_DIR_FWD].src, 4);
+			else
+				memcpy(nh.v6, c->t[LB_CONN_DIR_FWD].src, 16);
+			return dp_lb_l2_out(dp, wl, m, s->client_port, &nh);
+		}
+		if (unlikely(!s->has_client_gw))
 			return DP_DROP_V(DP_DROP_NO_ROUTE);
-		return dp_lb_l2_out(dp, wl, m, s->client_port, &nh);
+		return dp_lb_l2_out(dp, wl, m, s->client_port, &s->client_gw);
 	}
 }
 
@@ -479,6 +484,13 @@ new_conn(struct dp *dp, struct dp_worker *w, struct dp_lb_worker *wl, const stru
 	c->aux = s->incarnation;
 	c->backend = (uint32_t)b;
 	c->state = fk->proto == IPPROTO_TCP ? DP_LB_SYN_SENT : DP_LB_UDP;
+	{
+		struct pkt_addr nh;
+
+		if (dp_route_nexthop(dp, s->client_port, &pi->src, &nh) == 0 &&
+			pkt_addr_eq(&nh, &pi->src))
+			c->flags |= DP_LB_F_CLIENT_ONLINK;
+	}
 	wl->ctr[sv->slot].conns++;
 	wl->svc[s->id].conns++;
 	if (wl->conns[s->id] != NULL) {

@@ -68,9 +68,10 @@ enum dp_lb_tcp_state {
 	DP_LB_STATE_MAX,
 };
 /* struct lb_conn.flags */
-#define DP_LB_F_FIN_FWD 0x01 /* the client sent FIN */
-#define DP_LB_F_FIN_REV 0x02 /* the server sent FIN */
-#define DP_LB_F_COUNTED 0x04 /* counted in the worker's least-connection counts */
+#define DP_LB_F_FIN_FWD 0x01	   /* the client sent FIN */
+#define DP_LB_F_FIN_REV 0x02	   /* the server sent FIN */
+#define DP_LB_F_COUNTED 0x04	   /* counted in the worker's least-connection counts */
+#define DP_LB_F_CLIENT_ONLINK 0x08 /* replies go to the client's MAC, not the gateway's */
 
 /* A real server as the fast path needs it (immutable once published). */
 struct dp_lb_server {
@@ -98,6 +99,8 @@ struct dp_lb_service {
 	uint8_t snat_port;    /* fullnat: port index of the SNAT addresses */
 	uint8_t sched_kind;   /* enum lb_sched_kind */
 	struct pkt_addr vip;
+	struct pkt_addr client_gw; /* next hop to off-link clients (has_client_gw) */
+	bool has_client_gw;
 	uint16_t port_lo, port_hi; /* host order */
 	/* Timeouts in milliseconds of the dataplane clock. */
 	uint32_t t_syn, t_est, t_fin, t_close, t_udp, t_persist;

@@ -205,6 +205,17 @@ service_build(const struct dp *dp, unsigned int id, const struct dp_lb_cfg_servi
 	s->t_udp = (uint32_t)RTE_MIN(ps->udp_timeout_ms, (uint64_t)INT32_MAX);
 	s->t_persist = (uint32_t)RTE_MIN(ps->persistence_timeout_ms, (uint64_t)INT32_MAX);
 	s->client_port = (uint8_t)port_for_owned(dp, &s->vip);
+	{
+		const struct prof_port *cp = dp->ports[s->client_port].prof;
+
+		if (s->family == AF_INET && cp->has_gateway) {
+			s->client_gw = cp->gateway;
+			s->has_client_gw = true;
+		} else if (s->family == AF_INET6 && cp->has_gateway6) {
+			s->client_gw = cp->gateway6;
+			s->has_client_gw = true;
+		}
+	}
 	if (ps->forwarding == PROF_FWD_FULLNAT) {
 		s->snat_lo = ps->snat_lo;
 		s->n_snat = snat_count(&ps->snat_lo, &ps->snat_hi);
