@@ -338,7 +338,6 @@ forward(struct dp *dp, struct dp_lb_worker *wl, const struct dp_lb_service *s, s
 	const struct dp_lb_server *sv = &s->servers[c->backend];
 	uint32_t len = rte_pktmbuf_pkt_len(m);
 	struct dp_lb_ctr *ctr = &wl->ctr[sv->slot];
-	struct dp_lb_svc_ctr *sc = &wl->svc[s->id];
 
 	if (c->proto == IPPROTO_TCP)
 		tcp_track(c, dir, pi->tcp_flags, s->fwd == PROF_FWD_DSR);
@@ -350,8 +349,6 @@ forward(struct dp *dp, struct dp_lb_worker *wl, const struct dp_lb_service *s, s
 	if (dir == LB_CONN_DIR_FWD) {
 		ctr->pkts_in++;
 		ctr->bytes_in += len;
-		sc->pkts_in++;
-		sc->bytes_in += len;
 		if (s->fwd != PROF_FWD_DSR)
 			rewrite(m, pi, &c->t[LB_CONN_DIR_REV]);
 		return dp_lb_l2_out(dp, wl, m, sv->out_port, &sv->nh);
@@ -360,8 +357,6 @@ forward(struct dp *dp, struct dp_lb_worker *wl, const struct dp_lb_service *s, s
 
 		ctr->pkts_out++;
 		ctr->bytes_out += len;
-		sc->pkts_out++;
-		sc->bytes_out += len;
 		rewrite(m, pi, &c->t[LB_CONN_DIR_FWD]);
 		/* Towards the client: itself when on-link (decided when the
 		 * connection was made), else the client port's gateway. */

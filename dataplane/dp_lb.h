@@ -162,6 +162,8 @@ enum dp_lb_svc_drop {
 };
 const char *dp_lb_svc_drop_name(unsigned int r);
 
+/* Per service.  Workers count conns and drops; dp_lb_svc_sum() fills the
+ * packets and bytes from the service's real servers. */
 struct dp_lb_svc_ctr {
 	uint64_t conns;
 	uint64_t pkts_in, bytes_in, pkts_out, bytes_out;

@@ -1232,10 +1232,6 @@ dp_lb_svc_sum(const struct dp *dp, unsigned int svc, struct dp_lb_svc_ctr *out)
 		const struct dp_lb_svc_ctr *c = &dp->lb->w[i]->svc[svc];
 
 		out->conns += c->conns;
-		out->pkts_in += c->pkts_in;
-		out->bytes_in += c->bytes_in;
-		out->pkts_out += c->pkts_out;
-		out->bytes_out += c->bytes_out;
 		for (r = 0; r < DP_LB_SD_MAX; r++)
 			out->drops[r] += c->drops[r];
 	}
@@ -1243,12 +1239,19 @@ dp_lb_svc_sum(const struct dp *dp, unsigned int svc, struct dp_lb_svc_ctr *out)
 		const struct dp_lb_svc_ctr *b = &dp->lb->svc_base[svc];
 
 		out->conns -= b->conns;
-		out->pkts_in -= b->pkts_in;
-		out->bytes_in -= b->bytes_in;
-		out->pkts_out -= b->pkts_out;
-		out->bytes_out -= b->bytes_out;
 		for (r = 0; r < DP_LB_SD_MAX; r++)
 			out->drops[r] -= b->drops[r];
+	}
+	/* Packets and bytes are the sum of the service's real servers'
+	 * (holes included): the fast path counts them once, per server. */
+	for (i = 0; i < dp->lb->cfg[svc].n_servers; i++) {
+		struct dp_lb_ctr sc;
+
+		dp_lb_ctr_sum(dp, dp->lb->cfg[svc].srv[i].slot, &sc);
+		out->pkts_in += sc.pkts_in;
+		out->bytes_in += sc.bytes_in;
+		out->pkts_out += sc.pkts_out;
+		out->bytes_out += sc.bytes_out;
 	}
 }
 
