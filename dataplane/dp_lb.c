@@ -33,7 +33,6 @@
 #include "dp_neigh.h"
 #include "dp_verdict.h"
 #include "pkt.h"
-#include "pkt_csum.h"
 
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02

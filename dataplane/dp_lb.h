@@ -96,8 +96,6 @@ struct dp_lb_service {
 	uint8_t persist;      /* enum prof_persist */
 	uint8_t persist_len;  /* persistence netmask (prefix length) */
 	uint8_t client_port;  /* port index of the VIP (faces the clients) */
-	uint8_t snat_port;    /* fullnat: port index of the SNAT addresses */
-	uint8_t sched_kind;   /* enum lb_sched_kind */
 	struct pkt_addr vip;
 	struct pkt_addr client_gw; /* next hop to off-link clients (has_client_gw) */
 	bool has_client_gw;
@@ -128,9 +126,8 @@ struct dp_lb_listener {
 /* What the workers see (RCU-published by the main lcore). */
 struct dp_lb_table {
 	uint16_t n_listeners; /* first: every packet reads it */
-	bool any_fullnat;
-	bool any_nat;	     /* replies to clients (not to an owned address) may come */
-	uint32_t n_services; /* ids < n_services may be used (NULL: none) */
+	bool any_nat;	      /* replies to clients (not to an owned address) may come */
+	uint32_t n_services;  /* ids < n_services may be used (NULL: none) */
 	struct dp_lb_service *svc[DP_LB_MAX_SERVICES];
 	struct dp_lb_vip vips[DP_LB_VIP_BUCKETS];
 	struct dp_lb_listener listeners[DP_LB_MAX_SERVICES];
@@ -325,7 +322,6 @@ uint32_t dp_lb_icmp_input(
 /* Persistence (dp_lb_persist.c). */
 int dp_lb_persist_create(struct dp *dp);
 void dp_lb_persist_free(struct dp *dp);
-struct dp_lb_persist_ev;
 void dp_lb_persist_event(struct dp *dp, const void *ev);
 void dp_lb_persist_expire(struct dp *dp, uint32_t budget);
 int dp_lb_persist_get(struct dp *dp, struct dp_worker *w, const struct dp_lb_service *svc,

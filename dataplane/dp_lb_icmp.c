@@ -29,7 +29,6 @@
 
 #include "dp.h"
 #include "dp_lb.h"
-#include "dp_neigh.h"
 #include "dp_verdict.h"
 #include "pkt.h"
 #include "pkt_csum.h"

@@ -197,7 +197,6 @@ service_build(const struct dp *dp, unsigned int id, const struct dp_lb_cfg_servi
 	s->vip = ps->listen.addr;
 	s->port_lo = ps->listen.port;
 	s->port_hi = ps->listen.port_hi;
-	s->sched_kind = (uint8_t)ps->scheduler;
 	s->t_syn = (uint32_t)RTE_MIN(ps->tcp_syn_timeout_ms, (uint64_t)INT32_MAX);
 	s->t_est = (uint32_t)RTE_MIN(ps->idle_timeout_ms, (uint64_t)INT32_MAX);
 	s->t_fin = (uint32_t)RTE_MIN(ps->tcp_fin_timeout_ms, (uint64_t)INT32_MAX);
@@ -219,7 +218,6 @@ service_build(const struct dp *dp, unsigned int id, const struct dp_lb_cfg_servi
 	if (ps->forwarding == PROF_FWD_FULLNAT) {
 		s->snat_lo = ps->snat_lo;
 		s->n_snat = snat_count(&ps->snat_lo, &ps->snat_hi);
-		s->snat_port = (uint8_t)port_for_owned(dp, &ps->snat_lo);
 	}
 	s->n_servers = c->n_servers;
 	for (i = 0; i < c->n_servers; i++) {
@@ -327,7 +325,6 @@ dp_lb_publish(struct dp *dp)
 			table_free(t);
 			return -ENOMEM;
 		}
-		t->any_fullnat |= lb->cfg[i].ps.forwarding == PROF_FWD_FULLNAT;
 		t->any_nat |= lb->cfg[i].ps.forwarding == PROF_FWD_NAT;
 	}
 	vip_index(t);

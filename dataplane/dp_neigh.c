@@ -178,16 +178,23 @@ dp_neigh_free(struct dp *dp)
 	dp->neigh = NULL;
 }
 
+/* The table slot of (pidx, a), or a negative errno. */
+static inline int
+slot_find(const struct dp_neigh *n, unsigned int pidx, const struct pkt_addr *a)
+{
+	struct neigh_key k;
+
+	make_key(&k, pidx, a);
+	return rte_hash_lookup(n->h, &k);
+}
+
 bool
 dp_neigh_wants(
 	const struct dp_neigh *n, unsigned int pidx, const struct pkt_addr *a, const uint8_t mac[6])
 {
-	struct neigh_key k;
+	int pos = slot_find(n, pidx, a);
 	uint64_t v;
-	int pos;
 
-	make_key(&k, pidx, a);
-	pos = rte_hash_lookup(n->h, &k);
 	if (pos < 0)
 		return true;
 	v = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
@@ -199,12 +206,9 @@ int
 dp_neigh_lookup(const struct dp_neigh *n, unsigned int pidx, const struct pkt_addr *a,
 	struct rte_ether_addr *mac)
 {
-	struct neigh_key k;
+	int pos = slot_find(n, pidx, a);
 	uint64_t v;
-	int pos;
 
-	make_key(&k, pidx, a);
-	pos = rte_hash_lookup(n->h, &k);
 	if (pos < 0)
 		return -ENOENT;
 	v = __atomic_load_n(&n->mac[pos], __ATOMIC_ACQUIRE);
@@ -219,7 +223,6 @@ dp_neigh_lookup_cached(const struct dp_neigh *n, struct dp_neigh_cache *c, unsig
 	const struct pkt_addr *a, struct rte_ether_addr *mac)
 {
 	struct dp_neigh_cached *e;
-	struct neigh_key k;
 	uint32_t h;
 	uint64_t v;
 	int pos;
@@ -239,8 +242,7 @@ dp_neigh_lookup_cached(const struct dp_neigh *n, struct dp_neigh_cache *c, unsig
 		__atomic_load_n(&n->gen[e->pos], __ATOMIC_ACQUIRE) == e->gen) {
 		v = e->mac;
 	} else {
-		make_key(&k, pidx, a);
-		pos = rte_hash_lookup(n->h, &k);
+		pos = slot_find(n, pidx, a);
 		if (pos < 0)
 			return -ENOENT;
 		/* Generation first: a change after this read moves it on, and
@@ -327,11 +329,8 @@ int
 dp_neigh_refresh(struct dp *dp, unsigned int pidx, const struct pkt_addr *a, const uint8_t mac[6])
 {
 	struct dp_neigh *n = dp->neigh;
-	struct neigh_key k;
-	int pos;
+	int pos = slot_find(n, pidx, a);
 
-	make_key(&k, pidx, a);
-	pos = rte_hash_lookup(n->h, &k);
 	if (pos < 0 || n->is_static[pos] ||
 		!(__atomic_load_n(&n->mac[pos], __ATOMIC_RELAXED) & MAC_VALID))
 		return -ENOENT;
@@ -342,11 +341,8 @@ void
 dp_neigh_forget(struct dp *dp, unsigned int pidx, const struct pkt_addr *a)
 {
 	struct dp_neigh *n = dp->neigh;
-	struct neigh_key k;
-	int pos;
+	int pos = slot_find(n, pidx, a);
 
-	make_key(&k, pidx, a);
-	pos = rte_hash_lookup(n->h, &k);
 	if (pos >= 0 && !n->is_static[pos]) {
 		__atomic_store_n(&n->mac[pos], 0, __ATOMIC_RELEASE);
 		gen_bump(n, pos);
